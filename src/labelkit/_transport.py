@@ -1,0 +1,385 @@
+"""The one HTTP transport of labelkit: every request goes through `Transport.execute`.
+
+The generated client (`labelkit._generated`) subclasses `Transport` through a thin shim, so
+this module must never import `labelkit._generated` (that import would be circular).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import json
+import random
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import IO, Any, ClassVar
+
+import anyio
+import httpx
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConflictError,
+    GraphQLError,
+    InvalidResponseError,
+    LabelkitError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+
+__all__ = ["GraphQLResponse", "RetryPolicy", "Transport", "new_idempotency_key"]
+
+DEFAULT_URL = "http://127.0.0.1:8080/graphql"
+USER_AGENT = f"labelkit/{__version__}"
+
+# Seconds; replaced in tests to observe waits without sleeping.
+_sleep = anyio.sleep
+
+_CODE_TO_ERROR: dict[str, type[LabelkitError]] = {
+    "UNAUTHENTICATED": AuthenticationError,
+    "FORBIDDEN": PermissionDeniedError,
+    "NOT_FOUND": NotFoundError,
+    "CONFLICT": ConflictError,
+    "RATE_LIMITED": RateLimitError,
+    "INTERNAL": ServerError,
+    "VALIDATION": ValidationError,
+    "BAD_USER_INPUT": ValidationError,
+    "GRAPHQL_VALIDATION_FAILED": ValidationError,
+    "GRAPHQL_PARSE_FAILED": ValidationError,
+}
+
+_STATUS_TO_ERROR: dict[int, type[APIStatusError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one logical mutation; every retry of it reuses the key."""
+    return f"lk-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How failed requests are retried: capped exponential backoff with full jitter.
+
+    Retried: connection errors, timeouts, 429, 502, 503 and 504. Queries always; a mutation
+    only when it carries an idempotency key, so that a retry is replayed, never applied twice.
+    """
+
+    max_retries: int = 4
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    #: A longer Retry-After than this is cut down to it.
+    retry_after_max: float = 60.0
+
+    def wait(self, attempt_number: int, error: BaseException | None) -> float:
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return float(min(max(retry_after, 0.0), self.retry_after_max))
+        ceiling = min(self.backoff_max, self.backoff_initial * 2 ** (attempt_number - 1))
+        return random.uniform(0.0, ceiling)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLResponse:
+    """The `data` of a successful GraphQL response, with what the server said about it."""
+
+    data: dict[str, Any]
+    status_code: int
+    request_id: str | None = None
+
+
+class Transport:
+    """Sends GraphQL operations over one pooled `httpx.AsyncClient`.
+
+    Handles auth, user agent, timeouts, retries with backoff and jitter, Retry-After,
+    idempotency keys, multipart uploads and the mapping of failures to `labelkit.errors`.
+    """
+
+    # Set by the generated shim to the generated `UNSET` sentinel and `Upload` class.
+    UNSET_VALUE: ClassVar[Any] = object()
+    UPLOAD_TYPE: ClassVar[type[Any]] = type(None)
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        api_key: str,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.url = url
+        self.retry = retry or RetryPolicy()
+        self._timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        )
+        self._owns_http_client = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+        )
+        self._headers = {
+            "Authorization": f"Bearer {api_key}",
+            "User-Agent": USER_AGENT,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+
+    async def aclose(self) -> None:
+        """Closes the HTTP client, unless it was passed in by the caller."""
+        if self._owns_http_client:
+            await self._http.aclose()
+
+    async def execute(
+        self,
+        query: str,
+        operation_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+    ) -> GraphQLResponse:
+        """Sends one operation and returns its data, or raises a `LabelkitError`."""
+        variables = self._to_jsonable(variables or {})
+        files: list[Any] = []
+        files_map: dict[str, list[str]] = {}
+        variables = self._extract_uploads(variables, "variables", files, files_map)
+
+        headers = self._headers
+        if idempotency_key is not None:
+            headers = {**headers, "Idempotency-Key": idempotency_key}
+        request_timeout = self._timeout if timeout is None else httpx.Timeout(timeout)
+        payload = {"query": query, "operationName": operation_name, "variables": variables}
+
+        retryable = not _is_mutation(query, operation_name) or idempotency_key is not None
+        if files:
+            # Multipart: httpx sets its own content type and boundary.
+            headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+            retryable = retryable and all(_seekable(f.content) for f in files)
+            body: dict[str, Any] = {
+                "data": {"operations": _dumps(payload).decode(), "map": _dumps(files_map).decode()},
+                "files": files,
+            }
+        else:
+            body = {"content": _dumps(payload)}
+
+        async def send() -> GraphQLResponse:
+            return await self._send(body, headers, request_timeout, operation_name)
+
+        if not retryable or self.retry.max_retries <= 0:
+            return await send()
+        policy = self.retry
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_retries + 1),
+            wait=lambda state: policy.wait(state.attempt_number, _outcome_error(state)),
+            retry=retry_if_exception(_is_retryable),
+            sleep=lambda seconds: _sleep(seconds),
+            reraise=True,
+        )
+        result: GraphQLResponse | None = None
+        async for attempt in retrying:
+            with attempt:
+                result = await send()
+        assert result is not None
+        return result
+
+    def get_data(self, response: GraphQLResponse) -> dict[str, Any]:
+        """The hook the generated client calls; `execute` has already checked the response."""
+        return response.data
+
+    async def _send(
+        self,
+        body: dict[str, Any],
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+        operation: str | None,
+    ) -> GraphQLResponse:
+        if "files" in body:
+            files = body["files"]
+            for upload in files:
+                if _seekable(upload.content):
+                    upload.content.seek(0)
+            kwargs: dict[str, Any] = {
+                "data": body["data"],
+                "files": {
+                    str(i): (f.filename, f.content, f.content_type) for i, f in enumerate(files)
+                },
+            }
+        else:
+            kwargs = {"content": body["content"]}
+        try:
+            response = await self._http.post(self.url, headers=headers, timeout=timeout, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"Request timed out: {exc!r}", operation=operation) from exc
+        except httpx.TransportError as exc:
+            raise APIConnectionError(f"Connection failed: {exc!r}", operation=operation) from exc
+        return _decode(response, operation)
+
+    def _to_jsonable(self, value: Any) -> Any:
+        """Input models, enums and dates to JSON values; UNSET variables are left out."""
+        if isinstance(value, BaseModel):
+            return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        if isinstance(value, Mapping):
+            return {k: self._to_jsonable(v) for k, v in value.items() if v is not self.UNSET_VALUE}
+        if isinstance(value, list | tuple):
+            return [self._to_jsonable(v) for v in value]
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return value
+
+    def _extract_uploads(
+        self, value: Any, path: str, files: list[Any], files_map: dict[str, list[str]]
+    ) -> Any:
+        """Replaces each `Upload` by null and records where it was (multipart request spec)."""
+        if isinstance(value, self.UPLOAD_TYPE):
+            index = next((i for i, f in enumerate(files) if f is value), len(files))
+            if index == len(files):
+                files.append(value)
+            files_map.setdefault(str(index), []).append(path)
+            return None
+        if isinstance(value, dict):
+            return {
+                k: self._extract_uploads(v, f"{path}.{k}", files, files_map)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [
+                self._extract_uploads(v, f"{path}.{i}", files, files_map)
+                for i, v in enumerate(value)
+            ]
+        return value
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _seekable(content: IO[bytes] | bytes) -> bool:
+    return isinstance(content, bytes) or (
+        hasattr(content, "seek") and getattr(content, "seekable", lambda: False)()
+    )
+
+
+_OPERATION = re.compile(r"\b(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?")
+
+
+@lru_cache(maxsize=512)
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    """Whether the operation that will run is a mutation (decides if it may be retried)."""
+    text = re.sub(r"#[^\n]*", "", query)
+    operations = _OPERATION.findall(text)
+    if not operations:
+        return False  # "{ ... }" shorthand is always a query
+    for kind, name in operations:
+        if operation_name is None or name == operation_name:
+            return bool(kind == "mutation")
+    return False
+
+
+def _outcome_error(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
+
+
+def _is_retryable(error: BaseException) -> bool:
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and bool(error.retryable)
+
+
+def _decode(response: httpx.Response, operation: str | None) -> GraphQLResponse:
+    """Reads the body before the status: a GraphQL server answers 400 with structured errors."""
+    status = response.status_code
+    request_id = response.headers.get("x-request-id")
+    try:
+        payload = json.loads(response.content) if response.content else None
+    except ValueError:
+        payload = None
+
+    if isinstance(payload, dict) and payload.get("errors"):
+        raise _graphql_error(payload, response, operation, request_id)
+    if status >= 400:
+        error_class = _STATUS_TO_ERROR.get(status, ServerError if status >= 500 else APIStatusError)
+        raise error_class(
+            f"HTTP {status}: {response.reason_phrase}",
+            status_code=status,
+            retry_after=_retry_after(response.headers.get("retry-after")),
+            operation=operation,
+            request_id=request_id,
+        )
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        raise InvalidResponseError(
+            f"Expected a GraphQL response with data, got HTTP {status} "
+            f"({response.headers.get('content-type', 'no content type')})",
+            operation=operation,
+            request_id=request_id,
+        )
+    return GraphQLResponse(data=payload["data"], status_code=status, request_id=request_id)
+
+
+def _graphql_error(
+    payload: dict[str, Any], response: httpx.Response, operation: str | None, request_id: str | None
+) -> LabelkitError:
+    errors = [e if isinstance(e, dict) else {"message": str(e)} for e in payload["errors"]]
+    first = errors[0]
+    extensions = first.get("extensions") if isinstance(first.get("extensions"), dict) else {}
+    assert isinstance(extensions, dict)
+    request_id = request_id or extensions.get("requestId")
+    message = str(first.get("message", "GraphQL error"))
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more errors)"
+    status = response.status_code
+
+    error_class = _CODE_TO_ERROR.get(str(extensions.get("code")))
+    if error_class is None and status != 400:
+        error_class = _STATUS_TO_ERROR.get(status) or (ServerError if status >= 500 else None)
+    error_class = error_class or GraphQLError
+    context: dict[str, Any] = {
+        "operation": operation,
+        "request_id": request_id,
+        "errors": errors,
+        "data": payload.get("data"),
+    }
+    if issubclass(error_class, APIStatusError):
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        if retry_after is None and isinstance(extensions.get("retryAfter"), int | float):
+            retry_after = float(extensions["retryAfter"])
+        return error_class(message, status_code=status, retry_after=retry_after, **context)
+    return error_class(message, **context)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either delay-seconds or an HTTP-date."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

@@ -1,0 +1,45 @@
+"""What every resource manager shares: the generated client and the call wrapper."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from enum import Enum
+from typing import TYPE_CHECKING, TypeVar
+
+import pydantic
+
+from ..errors import InvalidResponseError
+
+if TYPE_CHECKING:
+    from .._generated.client import GeneratedClient
+
+T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
+
+
+class Resource:
+    """Base of `client.projects`, `client.datasets`, ...: one manager per resource."""
+
+    def __init__(self, api: GeneratedClient) -> None:
+        self._api = api
+
+    @staticmethod
+    async def _call(operation: Awaitable[T]) -> T:
+        """Awaits a generated operation; a response that breaks its model is a typed error."""
+        try:
+            return await operation
+        except pydantic.ValidationError as exc:
+            raise InvalidResponseError(
+                f"The server's response does not match this SDK's schema: {exc}"
+            ) from exc
+
+
+def coerce_enum(enum_type: type[E], value: E | str, argument: str) -> E:
+    """Accepts an enum member or its name in any case ("image", "Image", "IMAGE")."""
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type[str(value).upper()]
+    except KeyError:
+        choices = ", ".join(member.name for member in enum_type)
+        raise ValueError(f"{argument} must be one of {choices}; got {value!r}") from None
