@@ -104,7 +104,6 @@ class GraphQLResponse:
 
     data: dict[str, Any]
     status_code: int
-    request_id: str | None = None
 
 
 class Transport:
@@ -128,23 +127,32 @@ class Transport:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.url = url
+        self._url = httpx.URL(url)  # parsed once, not on every request
         self.retry = retry or RetryPolicy()
         self._timeout = (
             timeout
             if isinstance(timeout, httpx.Timeout)
             else httpx.Timeout(timeout, connect=min(timeout, 10.0))
         )
-        self._owns_http_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
-        )
         self._headers = {
             "Authorization": f"Bearer {api_key}",
             "User-Agent": USER_AGENT,
             "Content-Type": "application/json",
-            "Accept": "application/json",
         }
+        self._owns_http_client = http_client is None
+        if http_client is None:
+            # Our own client carries the defaults, so requests need not merge them each time.
+            self._http = httpx.AsyncClient(
+                headers=self._headers,
+                timeout=self._timeout,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            )
+            self._request_headers: dict[str, str] = {}
+            self._request_timeout: httpx.Timeout | None = None
+        else:
+            self._http = http_client
+            self._request_headers = self._headers
+            self._request_timeout = self._timeout
 
     async def aclose(self) -> None:
         """Closes the HTTP client, unless it was passed in by the caller."""
@@ -161,38 +169,45 @@ class Transport:
         timeout: float | None = None,
     ) -> GraphQLResponse:
         """Sends one operation and returns its data, or raises a `LabelkitError`."""
-        variables = self._to_jsonable(variables or {})
         files: list[Any] = []
         files_map: dict[str, list[str]] = {}
-        variables = self._extract_uploads(variables, "variables", files, files_map)
+        variables = self._to_jsonable(variables or {}, "variables", files, files_map)
 
-        headers = self._headers
+        headers = self._request_headers
         if idempotency_key is not None:
             headers = {**headers, "Idempotency-Key": idempotency_key}
-        request_timeout = self._timeout if timeout is None else httpx.Timeout(timeout)
-        payload = {"query": query, "operationName": operation_name, "variables": variables}
+        request_timeout = self._request_timeout if timeout is None else httpx.Timeout(timeout)
 
         retryable = not _is_mutation(query, operation_name) or idempotency_key is not None
         if files:
-            # Multipart: httpx sets its own content type and boundary.
-            headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+            # httpx takes the multipart boundary from an explicit content type.
+            headers = {
+                **headers,
+                "Content-Type": f"multipart/form-data; boundary={uuid.uuid4().hex}",
+            }
             retryable = retryable and all(_seekable(f.content) for f in files)
+            operations = _request_body(query, operation_name, variables).decode()
             body: dict[str, Any] = {
-                "data": {"operations": _dumps(payload).decode(), "map": _dumps(files_map).decode()},
+                "data": {"operations": operations, "map": _dumps(files_map).decode()},
                 "files": files,
             }
         else:
-            body = {"content": _dumps(payload)}
+            body = {"content": _request_body(query, operation_name, variables)}
 
         async def send() -> GraphQLResponse:
             return await self._send(body, headers, request_timeout, operation_name)
 
-        if not retryable or self.retry.max_retries <= 0:
-            return await send()
+        # The first attempt runs outside tenacity: the common case pays nothing for retries.
         policy = self.retry
+        try:
+            return await send()
+        except LabelkitError as error:
+            if not (retryable and policy.max_retries > 0 and _is_retryable(error)):
+                raise
+            await _sleep(policy.wait(1, error))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_retries + 1),
-            wait=lambda state: policy.wait(state.attempt_number, _outcome_error(state)),
+            stop=stop_after_attempt(policy.max_retries),
+            wait=lambda state: policy.wait(state.attempt_number + 1, _outcome_error(state)),
             retry=retry_if_exception(_is_retryable),
             sleep=lambda seconds: _sleep(seconds),
             reraise=True,
@@ -212,7 +227,7 @@ class Transport:
         self,
         body: dict[str, Any],
         headers: Mapping[str, str],
-        timeout: httpx.Timeout,
+        timeout: httpx.Timeout | None,
         operation: str | None,
     ) -> GraphQLResponse:
         if "files" in body:
@@ -229,52 +244,60 @@ class Transport:
         else:
             kwargs = {"content": body["content"]}
         try:
-            response = await self._http.post(self.url, headers=headers, timeout=timeout, **kwargs)
+            if timeout is not None:
+                kwargs["timeout"] = timeout
+            response = await self._http.post(self._url, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"Request timed out: {exc!r}", operation=operation) from exc
         except httpx.TransportError as exc:
             raise APIConnectionError(f"Connection failed: {exc!r}", operation=operation) from exc
         return _decode(response, operation)
 
-    def _to_jsonable(self, value: Any) -> Any:
-        """Input models, enums and dates to JSON values; UNSET variables are left out."""
+    def _to_jsonable(
+        self, value: Any, path: str, files: list[Any], files_map: dict[str, list[str]]
+    ) -> Any:
+        """Variables to JSON values in one pass: input models by alias, enums and dates to
+        strings, UNSET left out, and each `Upload` replaced by null and recorded in `files_map`
+        (graphql-multipart-request-spec)."""
+        if isinstance(value, str | int | float | bool | None):
+            return value
         if isinstance(value, BaseModel):
             return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
         if isinstance(value, Mapping):
-            return {k: self._to_jsonable(v) for k, v in value.items() if v is not self.UNSET_VALUE}
+            return {
+                k: self._to_jsonable(v, f"{path}.{k}", files, files_map)
+                for k, v in value.items()
+                if v is not self.UNSET_VALUE
+            }
         if isinstance(value, list | tuple):
-            return [self._to_jsonable(v) for v in value]
-        if isinstance(value, enum.Enum):
-            return value.value
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        return value
-
-    def _extract_uploads(
-        self, value: Any, path: str, files: list[Any], files_map: dict[str, list[str]]
-    ) -> Any:
-        """Replaces each `Upload` by null and records where it was (multipart request spec)."""
+            return [
+                self._to_jsonable(v, f"{path}.{i}", files, files_map) for i, v in enumerate(value)
+            ]
         if isinstance(value, self.UPLOAD_TYPE):
             index = next((i for i, f in enumerate(files) if f is value), len(files))
             if index == len(files):
                 files.append(value)
             files_map.setdefault(str(index), []).append(path)
             return None
-        if isinstance(value, dict):
-            return {
-                k: self._extract_uploads(v, f"{path}.{k}", files, files_map)
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [
-                self._extract_uploads(v, f"{path}.{i}", files, files_map)
-                for i, v in enumerate(value)
-            ]
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, datetime | date):
+            return value.isoformat()
         return value
 
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@lru_cache(maxsize=512)
+def _request_head(query: str, operation_name: str | None) -> bytes:
+    """The constant part of a request body, encoded once per operation."""
+    return b'{"query":' + _dumps(query) + b',"operationName":' + _dumps(operation_name)
+
+
+def _request_body(query: str, operation_name: str | None, variables: Any) -> bytes:
+    return _request_head(query, operation_name) + b',"variables":' + _dumps(variables) + b"}"
 
 
 def _seekable(content: IO[bytes] | bytes) -> bool:
@@ -312,14 +335,14 @@ def _is_retryable(error: BaseException) -> bool:
 def _decode(response: httpx.Response, operation: str | None) -> GraphQLResponse:
     """Reads the body before the status: a GraphQL server answers 400 with structured errors."""
     status = response.status_code
-    request_id = response.headers.get("x-request-id")
     try:
         payload = json.loads(response.content) if response.content else None
     except ValueError:
         payload = None
 
     if isinstance(payload, dict) and payload.get("errors"):
-        raise _graphql_error(payload, response, operation, request_id)
+        raise _graphql_error(payload, response, operation)
+    request_id = response.headers.get("x-request-id")
     if status >= 400:
         error_class = _STATUS_TO_ERROR.get(status, ServerError if status >= 500 else APIStatusError)
         raise error_class(
@@ -336,17 +359,17 @@ def _decode(response: httpx.Response, operation: str | None) -> GraphQLResponse:
             operation=operation,
             request_id=request_id,
         )
-    return GraphQLResponse(data=payload["data"], status_code=status, request_id=request_id)
+    return GraphQLResponse(data=payload["data"], status_code=status)
 
 
 def _graphql_error(
-    payload: dict[str, Any], response: httpx.Response, operation: str | None, request_id: str | None
+    payload: dict[str, Any], response: httpx.Response, operation: str | None
 ) -> LabelkitError:
     errors = [e if isinstance(e, dict) else {"message": str(e)} for e in payload["errors"]]
     first = errors[0]
     extensions = first.get("extensions") if isinstance(first.get("extensions"), dict) else {}
     assert isinstance(extensions, dict)
-    request_id = request_id or extensions.get("requestId")
+    request_id = response.headers.get("x-request-id") or extensions.get("requestId")
     message = str(first.get("message", "GraphQL error"))
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more errors)"

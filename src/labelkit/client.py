@@ -12,7 +12,7 @@ import httpx
 from ._generated.client import GeneratedClient
 from ._transport import DEFAULT_URL, RetryPolicy
 from .errors import AuthenticationError
-from .resources import DataRows, Datasets, Organizations, Projects, Users
+from .resources import DataRows, Datasets, Files, Organizations, Projects, Users
 
 __all__ = ["Client"]
 
@@ -60,6 +60,7 @@ class Client:
         self.data_rows = DataRows(self._api)
         self.users = Users(self._api)
         self.organization = Organizations(self._api)
+        self.files = Files(self._api)
 
     async def execute(
         self,

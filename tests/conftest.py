@@ -1,0 +1,1 @@
+"""Shared by every suite: the session loop is configured in pyproject.toml."""
