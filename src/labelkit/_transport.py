@@ -233,8 +233,8 @@ class Transport:
         if "files" in body:
             files = body["files"]
             for upload in files:
-                if _seekable(upload.content):
-                    upload.content.seek(0)
+                if not isinstance(upload.content, bytes) and _seekable(upload.content):
+                    upload.content.seek(0)  # a retry sends the file again from its start
             kwargs: dict[str, Any] = {
                 "data": body["data"],
                 "files": {
@@ -306,19 +306,34 @@ def _seekable(content: IO[bytes] | bytes) -> bool:
     )
 
 
-_OPERATION = re.compile(r"\b(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?")
+# Block strings, strings and comments: blanked out before looking for operation keywords.
+_IGNORED = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|#[^\n]*')
+_TOKEN = re.compile(r"[{}()]|[_A-Za-z][_0-9A-Za-z]*")
 
 
 @lru_cache(maxsize=512)
 def _is_mutation(query: str, operation_name: str | None) -> bool:
-    """Whether the operation that will run is a mutation (decides if it may be retried)."""
-    text = re.sub(r"#[^\n]*", "", query)
-    operations = _OPERATION.findall(text)
+    """Whether the operation that will run is a mutation (decides if it may be retried).
+
+    Only top-level definitions count: a field or argument named `query` inside a fragment,
+    or a keyword inside a string or comment, does not make a mutation look like a query.
+    """
+    tokens = _TOKEN.findall(_IGNORED.sub(" ", query))
+    operations: list[tuple[str, str]] = []
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token in ("{", "("):
+            depth += 1
+        elif token in ("}", ")"):
+            depth -= 1
+        elif depth == 0 and token in ("query", "mutation", "subscription"):
+            following = tokens[i + 1] if i + 1 < len(tokens) else "{"
+            operations.append((token, "" if following in ("{", "(") else following))
     if not operations:
         return False  # "{ ... }" shorthand is always a query
     for kind, name in operations:
         if operation_name is None or name == operation_name:
-            return bool(kind == "mutation")
+            return kind == "mutation"
     return False
 
 

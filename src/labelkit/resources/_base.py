@@ -29,8 +29,10 @@ class Resource:
         try:
             return await operation
         except pydantic.ValidationError as exc:
+            # The generated result models are named after their operation ("GetProject").
             raise InvalidResponseError(
-                f"The server's response does not match this SDK's schema: {exc}"
+                f"The server's response does not match this SDK's schema: {exc}",
+                operation=exc.title,
             ) from exc
 
 
