@@ -1,0 +1,123 @@
+"""Projects: project, projects, createProject, updateProject, deleteProject."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from ariadne import ObjectType
+from graphql import GraphQLResolveInfo
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select
+from sqlalchemy.orm import joinedload
+
+from ..errors import not_found
+from ..ids import new_id
+from ..models import Project, utcnow
+from ..pagination import Connection, check_first, decode_cursor, keyset, make_connection
+from .common import context, count_where, mutation, query, require_text, resolve_created_by
+
+__all__ = ["bindables"]
+
+project_type = ObjectType("Project")
+project_type.set_field("createdBy", resolve_created_by)
+
+
+def _select_projects(*conditions: ColumnElement[bool]) -> Select[Project]:
+    return select(Project).options(joinedload(Project.created_by)).where(*conditions)
+
+
+@query.field("project")
+async def resolve_project(_: None, info: GraphQLResolveInfo, id: str) -> Project:
+    ctx = context(info)
+    async with ctx.session() as session:
+        project = await session.scalar(
+            _select_projects(Project.id == id, Project.organization_id == ctx.organization_id)
+        )
+    if project is None:
+        raise not_found("Project", id)
+    return project
+
+
+@query.field("projects")
+async def resolve_projects(
+    _: None,
+    info: GraphQLResolveInfo,
+    first: int | None = None,
+    after: str | None = None,
+    filter: dict[str, Any] | None = None,
+) -> Connection:
+    ctx = context(info)
+    limit = check_first(first)
+    after_id = decode_cursor(after, "prj")
+    conditions = [Project.organization_id == ctx.organization_id]
+    name_contains = (filter or {}).get("name_contains")
+    if name_contains:
+        conditions.append(func.lower(Project.name).contains(name_contains.lower(), autoescape=True))
+    async with ctx.session() as session:
+        statement = keyset(_select_projects(*conditions), Project.id, limit, after_id)
+        projects = (await session.scalars(statement)).all()
+    return make_connection(projects, limit, lambda: count_where(ctx, Project, *conditions))
+
+
+@mutation.field("createProject")
+async def resolve_create_project(
+    _: None, info: GraphQLResolveInfo, input: dict[str, Any]
+) -> Project:
+    ctx = context(info)
+    now = utcnow()
+    project = Project(
+        id=new_id("prj"),
+        organization_id=ctx.organization_id,
+        name=require_text(input.get("name"), "name"),
+        description=input.get("description"),
+        media_type=input.get("media_type") or "IMAGE",
+        queue_mode=input.get("queue_mode") or "BATCH",
+        quality_mode=input.get("quality_mode") or "BENCHMARK",
+        created_at=now,
+        updated_at=now,
+        created_by_id=ctx.principal.user_id,
+    )
+    async with ctx.transaction() as session:
+        session.add(project)
+    return project
+
+
+@mutation.field("updateProject")
+async def resolve_update_project(
+    _: None, info: GraphQLResolveInfo, id: str, input: dict[str, Any]
+) -> Project:
+    ctx = context(info)
+    # Omitted fields stay as they are; an explicit null description clears it.
+    name = require_text(input["name"], "name") if "name" in input else None
+    async with ctx.transaction() as session:
+        project = await session.scalar(
+            _select_projects(Project.id == id, Project.organization_id == ctx.organization_id)
+        )
+        if project is None:
+            raise not_found("Project", id)
+        if name is not None:
+            project.name = name
+        if "description" in input:
+            project.description = input["description"]
+        if name is not None or "description" in input:
+            project.updated_at = utcnow()
+    return project
+
+
+@mutation.field("deleteProject")
+async def resolve_delete_project(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
+    ctx = context(info)
+    async with ctx.transaction() as session:
+        result = cast(
+            CursorResult[Any],
+            await session.execute(
+                delete(Project)
+                .where(Project.id == id, Project.organization_id == ctx.organization_id)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+    if result.rowcount == 0:
+        raise not_found("Project", id)
+    return {"deleted_count": result.rowcount}
+
+
+bindables = [project_type]
