@@ -3,6 +3,7 @@
 from . import errors, types
 from ._transport import RetryPolicy
 from ._version import __version__
+from .bulk import BulkProgress, BulkReport, RowError
 from .client import Client
 from .errors import (
     APIConnectionError,
@@ -29,6 +30,8 @@ __all__ = [
     "AsyncPaginator",
     "AttachmentType",
     "AuthenticationError",
+    "BulkProgress",
+    "BulkReport",
     "Client",
     "ConflictError",
     "GraphQLError",
@@ -42,6 +45,7 @@ __all__ = [
     "QueueMode",
     "RateLimitError",
     "RetryPolicy",
+    "RowError",
     "ServerError",
     "Upload",
     "UserRole",

@@ -41,7 +41,7 @@ from .errors import (
     ValidationError,
 )
 
-__all__ = ["GraphQLResponse", "RetryPolicy", "Transport", "new_idempotency_key"]
+__all__ = ["GraphQLResponse", "RetryPolicy", "Transport", "Verbatim", "new_idempotency_key"]
 
 DEFAULT_URL = "http://127.0.0.1:8080/graphql"
 USER_AGENT = f"labelkit/{__version__}"
@@ -74,6 +74,16 @@ _STATUS_TO_ERROR: dict[int, type[APIStatusError]] = {
 def new_idempotency_key() -> str:
     """A fresh key for one logical mutation; every retry of it reuses the key."""
     return f"lk-{uuid.uuid4().hex}"
+
+
+class Verbatim:
+    """A JSON value the transport sends as it is, without walking it: bulk payloads of plain
+    dicts and lists cost one C-level `json.dumps` instead of a Python call per value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +271,8 @@ class Transport:
         (graphql-multipart-request-spec)."""
         if isinstance(value, str | int | float | bool | None):
             return value
+        if isinstance(value, Verbatim):
+            return value.value
         if isinstance(value, BaseModel):
             return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
         if isinstance(value, Mapping):
@@ -287,7 +299,20 @@ class Transport:
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    ).encode()
+
+
+def _json_default(value: Any) -> Any:
+    """Values inside `Verbatim` payloads that JSON has no type for."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable: {value!r}")
 
 
 @lru_cache(maxsize=512)

@@ -12,7 +12,17 @@ import httpx
 from ._generated.client import GeneratedClient
 from ._transport import DEFAULT_URL, RetryPolicy
 from .errors import AuthenticationError
-from .resources import DataRows, Datasets, Files, Organizations, Projects, Users
+from .resources import (
+    DataRows,
+    Datasets,
+    Files,
+    GlobalKeys,
+    MetadataSchema,
+    Organizations,
+    Projects,
+    Tasks,
+    Users,
+)
 
 __all__ = ["Client"]
 
@@ -61,6 +71,9 @@ class Client:
         self.users = Users(self._api)
         self.organization = Organizations(self._api)
         self.files = Files(self._api)
+        self.tasks = Tasks(self._api)
+        self.global_keys = GlobalKeys(self._api)
+        self.metadata_schema = MetadataSchema(self._api)
 
     async def execute(
         self,

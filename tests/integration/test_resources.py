@@ -84,7 +84,7 @@ async def test_data_row_crud(client: labelkit.Client, unique: str) -> None:
                 "global_key": f"a-{unique}",
                 "external_id": "a.jpg",
                 "media_type": "image",
-                "metadata": {"split": "train", "score": 0.5},
+                "metadata": {"split": "train", "tag": "cats"},
                 "attachments": [{"type": "TEXT", "value": "a caption", "name": "caption"}],
             },
             {"row_data": "plain text row"},
@@ -93,7 +93,7 @@ async def test_data_row_crud(client: labelkit.Client, unique: str) -> None:
     assert [r.row_data for r in rows] == ["https://example.com/a.jpg", "plain text row"]
     first = rows[0]
     assert first.global_key == f"a-{unique}"
-    assert first.metadata == {"split": "train", "score": 0.5}
+    assert first.metadata == {"split": "train", "tag": "cats"}
     assert first.media_type == MediaType.IMAGE
     assert [(a.type_, a.value, a.name) for a in first.attachments] == [
         (labelkit.AttachmentType.TEXT, "a caption", "caption")

@@ -3,14 +3,21 @@
 
 from typing import Any, Optional, Union
 
+from .assign_global_keys import AssignGlobalKeys, AssignGlobalKeysAssignGlobalKeys
 from .base_client import GeneratedClientBase
 from .base_model import UNSET, UnsetType, Upload
+from .clear_global_keys import ClearGlobalKeys, ClearGlobalKeysClearGlobalKeys
 from .create_data_rows import CreateDataRows, CreateDataRowsCreateDataRows
 from .create_dataset import CreateDataset, CreateDatasetCreateDataset
+from .create_metadata_field import (
+    CreateMetadataField,
+    CreateMetadataFieldCreateMetadataField,
+)
 from .create_project import CreateProject, CreateProjectCreateProject
 from .delete_data_rows import DeleteDataRows, DeleteDataRowsDeleteDataRows
 from .delete_dataset import DeleteDataset, DeleteDatasetDeleteDataset
 from .delete_project import DeleteProject, DeleteProjectDeleteProject
+from .enums import ConflictPolicy
 from .get_data_row import GetDataRow, GetDataRowDataRow
 from .get_data_row_by_global_key import (
     GetDataRowByGlobalKey,
@@ -19,11 +26,15 @@ from .get_data_row_by_global_key import (
 from .get_dataset import GetDataset, GetDatasetDataset
 from .get_organization import GetOrganization, GetOrganizationOrganization
 from .get_project import GetProject, GetProjectProject
+from .get_task import GetTask, GetTaskTask
+from .import_data_rows import ImportDataRows, ImportDataRowsImportDataRows
 from .input_types import (
     CreateDatasetInput,
     CreateProjectInput,
     DataRowInput,
     DatasetFilter,
+    GlobalKeyAssignmentInput,
+    MetadataFieldInput,
     ProjectFilter,
     UpdateDataRowInput,
     UpdateDatasetInput,
@@ -31,8 +42,17 @@ from .input_types import (
 )
 from .list_data_rows import ListDataRows, ListDataRowsDataRows
 from .list_datasets import ListDatasets, ListDatasetsDatasets
+from .list_metadata_fields import ListMetadataFields, ListMetadataFieldsMetadataSchema
 from .list_projects import ListProjects, ListProjectsProjects
 from .list_users import ListUsers, ListUsersUsers
+from .lookup_external_ids import (
+    LookupExternalIds,
+    LookupExternalIdsDataRowIdsForExternalIds,
+)
+from .lookup_global_keys import (
+    LookupGlobalKeys,
+    LookupGlobalKeysDataRowIdsForGlobalKeys,
+)
 from .me import Me, MeMe
 from .update_data_row import UpdateDataRow, UpdateDataRowUpdateDataRow
 from .update_dataset import UpdateDataset, UpdateDatasetUpdateDataset
@@ -269,6 +289,64 @@ class GeneratedClient(GeneratedClientBase):
         data = self.get_data(response)
         return UploadFile.model_validate(data).upload_file
 
+    async def import_data_rows(
+        self,
+        dataset_id: str,
+        rows: Any,
+        on_conflict: Union[Optional[ConflictPolicy], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ImportDataRowsImportDataRows:
+        query = gql("""
+            mutation ImportDataRows($datasetId: ID!, $rows: JSON!, $onConflict: ConflictPolicy) {
+              importDataRows(datasetId: $datasetId, rows: $rows, onConflict: $onConflict) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "datasetId": dataset_id,
+            "rows": rows,
+            "onConflict": on_conflict,
+        }
+        response = await self.execute(
+            query=query, operation_name="ImportDataRows", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ImportDataRows.model_validate(data).import_data_rows
+
+    async def lookup_external_ids(
+        self, external_ids: list[str], **kwargs: Any
+    ) -> list[LookupExternalIdsDataRowIdsForExternalIds]:
+        query = gql("""
+            query LookupExternalIds($externalIds: [String!]!) {
+              dataRowIdsForExternalIds(externalIds: $externalIds) {
+                externalId
+                dataRowIds
+              }
+            }
+            """)
+        variables: dict[str, object] = {"externalIds": external_ids}
+        response = await self.execute(
+            query=query,
+            operation_name="LookupExternalIds",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return LookupExternalIds.model_validate(data).data_row_ids_for_external_ids
+
     async def get_dataset(self, id: str, **kwargs: Any) -> GetDatasetDataset:
         query = gql("""
             query GetDataset($id: ID!) {
@@ -427,6 +505,153 @@ class GeneratedClient(GeneratedClientBase):
         )
         data = self.get_data(response)
         return DeleteDataset.model_validate(data).delete_dataset
+
+    async def assign_global_keys(
+        self, assignments: list[GlobalKeyAssignmentInput], **kwargs: Any
+    ) -> AssignGlobalKeysAssignGlobalKeys:
+        query = gql("""
+            mutation AssignGlobalKeys($assignments: [GlobalKeyAssignmentInput!]!) {
+              assignGlobalKeys(assignments: $assignments) {
+                status
+                results {
+                  dataRowId
+                  globalKey
+                  sanitized
+                }
+                errors {
+                  ...GlobalKeyErrorFields
+                }
+              }
+            }
+
+            fragment GlobalKeyErrorFields on GlobalKeyError {
+              dataRowId
+              globalKey
+              error
+            }
+            """)
+        variables: dict[str, object] = {"assignments": assignments}
+        response = await self.execute(
+            query=query,
+            operation_name="AssignGlobalKeys",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return AssignGlobalKeys.model_validate(data).assign_global_keys
+
+    async def clear_global_keys(
+        self, global_keys: list[str], **kwargs: Any
+    ) -> ClearGlobalKeysClearGlobalKeys:
+        query = gql("""
+            mutation ClearGlobalKeys($globalKeys: [String!]!) {
+              clearGlobalKeys(globalKeys: $globalKeys) {
+                status
+                results
+                errors {
+                  ...GlobalKeyErrorFields
+                }
+              }
+            }
+
+            fragment GlobalKeyErrorFields on GlobalKeyError {
+              dataRowId
+              globalKey
+              error
+            }
+            """)
+        variables: dict[str, object] = {"globalKeys": global_keys}
+        response = await self.execute(
+            query=query, operation_name="ClearGlobalKeys", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ClearGlobalKeys.model_validate(data).clear_global_keys
+
+    async def lookup_global_keys(
+        self, global_keys: list[str], **kwargs: Any
+    ) -> LookupGlobalKeysDataRowIdsForGlobalKeys:
+        query = gql("""
+            query LookupGlobalKeys($globalKeys: [String!]!) {
+              dataRowIdsForGlobalKeys(globalKeys: $globalKeys) {
+                status
+                results
+                errors {
+                  ...GlobalKeyErrorFields
+                }
+              }
+            }
+
+            fragment GlobalKeyErrorFields on GlobalKeyError {
+              dataRowId
+              globalKey
+              error
+            }
+            """)
+        variables: dict[str, object] = {"globalKeys": global_keys}
+        response = await self.execute(
+            query=query,
+            operation_name="LookupGlobalKeys",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return LookupGlobalKeys.model_validate(data).data_row_ids_for_global_keys
+
+    async def list_metadata_fields(
+        self, **kwargs: Any
+    ) -> list[ListMetadataFieldsMetadataSchema]:
+        query = gql("""
+            query ListMetadataFields {
+              metadataSchema {
+                ...MetadataFieldFields
+              }
+            }
+
+            fragment MetadataFieldFields on MetadataField {
+              id
+              name
+              kind
+              options
+              reserved
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = await self.execute(
+            query=query,
+            operation_name="ListMetadataFields",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListMetadataFields.model_validate(data).metadata_schema
+
+    async def create_metadata_field(
+        self, input: MetadataFieldInput, **kwargs: Any
+    ) -> CreateMetadataFieldCreateMetadataField:
+        query = gql("""
+            mutation CreateMetadataField($input: MetadataFieldInput!) {
+              createMetadataField(input: $input) {
+                ...MetadataFieldFields
+              }
+            }
+
+            fragment MetadataFieldFields on MetadataField {
+              id
+              name
+              kind
+              options
+              reserved
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="CreateMetadataField",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateMetadataField.model_validate(data).create_metadata_field
 
     async def get_project(self, id: str, **kwargs: Any) -> GetProjectProject:
         query = gql("""
@@ -598,6 +823,33 @@ class GeneratedClient(GeneratedClientBase):
         )
         data = self.get_data(response)
         return DeleteProject.model_validate(data).delete_project
+
+    async def get_task(self, id: str, **kwargs: Any) -> GetTaskTask:
+        query = gql("""
+            query GetTask($id: ID!) {
+              task(id: $id) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetTask", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetTask.model_validate(data).task
 
     async def me(self, **kwargs: Any) -> MeMe:
         query = gql("""

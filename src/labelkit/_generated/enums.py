@@ -44,3 +44,28 @@ class AttachmentType(str, Enum):
     HTML = "HTML"
     RAW_TEXT = "RAW_TEXT"
     PDF_URL = "PDF_URL"
+
+
+class TaskStatus(str, Enum):
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+class ConflictPolicy(str, Enum):
+    ERROR = "ERROR"
+    SKIP = "SKIP"
+    UPDATE = "UPDATE"
+
+
+class JobStatus(str, Enum):
+    SUCCESS = "SUCCESS"
+    PARTIAL_SUCCESS = "PARTIAL_SUCCESS"
+    FAILURE = "FAILURE"
+
+
+class MetadataKind(str, Enum):
+    STRING = "STRING"
+    NUMBER = "NUMBER"
+    DATETIME = "DATETIME"
+    ENUM = "ENUM"

@@ -7,7 +7,15 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import AttachmentType, MediaType, QualityMode, QueueMode, UserRole
+from .enums import (
+    AttachmentType,
+    MediaType,
+    MetadataKind,
+    QualityMode,
+    QueueMode,
+    TaskStatus,
+    UserRole,
+)
 
 
 class DataRowFields(BaseModel):
@@ -45,6 +53,20 @@ class DatasetFieldsCreatedBy(BaseModel):
     name: str
 
 
+class GlobalKeyErrorFields(BaseModel):
+    data_row_id: Optional[str] = Field(alias="dataRowId")
+    global_key: Optional[str] = Field(alias="globalKey")
+    error: str
+
+
+class MetadataFieldFields(BaseModel):
+    id: str
+    name: str
+    kind: MetadataKind
+    options: list[str]
+    reserved: bool
+
+
 class OrganizationFields(BaseModel):
     id: str
     name: str
@@ -76,6 +98,18 @@ class ProjectFieldsCreatedBy(BaseModel):
     name: str
 
 
+class TaskFields(BaseModel):
+    id: str
+    name: str
+    status: TaskStatus
+    completion_percentage: float = Field(alias="completionPercentage")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    result: Optional[Any]
+    errors: list[str]
+    failed_data_rows: Any = Field(alias="failedDataRows")
+
+
 class UserFields(BaseModel):
     id: str
     email: str
@@ -86,7 +120,10 @@ class UserFields(BaseModel):
 
 DataRowFields.model_rebuild()
 DatasetFields.model_rebuild()
+GlobalKeyErrorFields.model_rebuild()
+MetadataFieldFields.model_rebuild()
 OrganizationFields.model_rebuild()
 PageInfoFields.model_rebuild()
 ProjectFields.model_rebuild()
+TaskFields.model_rebuild()
 UserFields.model_rebuild()

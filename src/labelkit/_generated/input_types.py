@@ -6,7 +6,18 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import AttachmentType, MediaType, QualityMode, QueueMode
+from .enums import AttachmentType, MediaType, MetadataKind, QualityMode, QueueMode
+
+
+class MetadataFieldInput(BaseModel):
+    name: str
+    kind: MetadataKind
+    options: Optional[list[str]] = None
+
+
+class GlobalKeyAssignmentInput(BaseModel):
+    data_row_id: str = Field(alias="dataRowId")
+    global_key: str = Field(alias="globalKey")
 
 
 class ProjectFilter(BaseModel):

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pydantic
 
 from .._generated.base_model import UNSET, UnsetType
-from .._generated.fragments import DataRowFields
+from .._generated.enums import ConflictPolicy, TaskStatus
+from .._generated.fragments import DataRowFields, TaskFields
 from .._generated.input_types import DataRowInput, UpdateDataRowInput
-from .._transport import new_idempotency_key
+from .._transport import Verbatim, new_idempotency_key
+from ..bulk import BulkProgress, BulkReport, Checkpoint, ChunkOutcome, RowError, run_chunks
 from ..pagination import AsyncPaginator
-from ._base import Resource
+from ._base import Resource, coerce_enum
 
 #: Rows per synchronous `create` call, as on the server.
 MAX_SYNC_ROWS = 1000
@@ -18,6 +21,10 @@ MAX_SYNC_ROWS = 1000
 MAX_ATTACHMENTS = 5
 #: Ids per `deleteDataRows` request.
 DELETE_CHUNK = 1000
+#: Rows per `importDataRows` request (one chunk of `create_many`).
+MAX_IMPORT_ROWS = 10_000
+#: External ids per lookup request.
+EXTERNAL_ID_CHUNK = 1500
 
 _ROW_FIELDS = frozenset(
     {"row_data", "global_key", "external_id", "media_type", "metadata", "attachments"}
@@ -86,6 +93,76 @@ class DataRows(Resource):
         )
         return payload.data_rows
 
+    async def create_many(
+        self,
+        dataset_id: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = 1000,
+        concurrency: int = 4,
+        on_conflict: ConflictPolicy | str = ConflictPolicy.ERROR,
+        checkpoint: str | Path | None = None,
+        progress: Callable[[BulkProgress], object] | None = None,
+    ) -> BulkReport:
+        """Creates any number of rows from a list, a generator or an async iterable.
+
+        Rows travel in chunks of `chunk_size`, up to `concurrency` at once, in constant
+        memory. Each chunk is written atomically as a server task and is safe to retry: it
+        carries an idempotency key, so a retried chunk is replayed, never inserted twice.
+        A row the server rejects is reported in `BulkReport.errors` with its index in the
+        input, and does not stop the others. `on_conflict` decides what an already used
+        global key does: "error" (the row fails), "skip" or "update".
+
+        With `checkpoint=PATH`, finished chunks are recorded there, and a rerun with the same
+        input and path after a crash sends only what was not finished.
+        """
+        if not 1 <= chunk_size <= MAX_IMPORT_ROWS:
+            raise ValueError(
+                f"chunk_size must be between 1 and {MAX_IMPORT_ROWS}, got {chunk_size}"
+            )
+        policy = coerce_enum(ConflictPolicy, on_conflict, "on_conflict")
+        run = {"dataset_id": dataset_id, "chunk_size": chunk_size, "on_conflict": policy.value}
+        journal = Checkpoint(checkpoint, run) if checkpoint is not None else None
+
+        async def send(index: int, chunk: list[Mapping[str, Any]], key: str) -> ChunkOutcome:
+            task = await self._call(
+                self._api.import_data_rows(
+                    dataset_id=dataset_id,
+                    rows=Verbatim(chunk),
+                    on_conflict=policy,
+                    idempotency_key=key,
+                )
+            )
+            return chunk_outcome(task, index, chunk, index * chunk_size)
+
+        try:
+            outcomes = await run_chunks(
+                rows,
+                send,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                checkpoint=journal,
+                progress=progress,
+            )
+        finally:
+            if journal is not None:
+                journal.close()
+        return BulkReport.from_outcomes(outcomes)
+
+    async def lookup_external_ids(self, external_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Data row ids for each external id (several rows may share one); misses map to []."""
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, list[str]] = {external_id: [] for external_id in wanted}
+        for start in range(0, len(wanted), EXTERNAL_ID_CHUNK):
+            matches = await self._call(
+                self._api.lookup_external_ids(
+                    external_ids=wanted[start : start + EXTERNAL_ID_CHUNK]
+                )
+            )
+            for match in matches:
+                found[match.external_id] = list(match.data_row_ids)
+        return found
+
     async def get(self, id: str) -> DataRowFields:
         """The row; `NotFoundError` if it does not exist in this organization."""
         return await self._call(self._api.get_data_row(id=id))
@@ -140,3 +217,41 @@ class DataRows(Resource):
             )
             deleted += payload.deleted_count
         return deleted
+
+
+def chunk_outcome(
+    task: TaskFields, index: int, chunk: list[Mapping[str, Any]], offset: int
+) -> ChunkOutcome:
+    """Turns the task of one imported chunk into counts and per-row errors (input indices)."""
+    result = task.result if isinstance(task.result, dict) else {}
+    if task.status == TaskStatus.FAILED:
+        reason = "; ".join(task.errors) or "the server failed this chunk"
+        errors = [_row_error(offset + i, reason, row) for i, row in enumerate(chunk)]
+    else:
+        errors = [
+            _row_error(
+                offset + int(failure["index"]), str(failure["reason"]), chunk[int(failure["index"])]
+            )
+            for failure in task.failed_data_rows or []
+        ]
+    return ChunkOutcome(
+        index=index,
+        size=len(chunk),
+        created=int(result.get("createdCount", 0)),
+        updated=int(result.get("updatedCount", 0)),
+        skipped=int(result.get("skippedCount", 0)),
+        errors=errors,
+        task_id=task.id,
+    )
+
+
+def _row_error(index: int, reason: str, row: object) -> RowError:
+    if isinstance(row, Mapping):
+        global_key, external_id = row.get("global_key"), row.get("external_id")
+        return RowError(
+            index,
+            reason,
+            global_key if isinstance(global_key, str) else None,
+            external_id if isinstance(external_id, str) else None,
+        )
+    return RowError(index, reason)
