@@ -123,6 +123,28 @@ register(
 )
 
 
+def _run_ingest(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    return ingest.run(args)
+
+
+def _configure_ingest(parser: argparse.ArgumentParser) -> None:
+    from . import ingest
+
+    ingest.configure(parser)
+
+
+register(
+    Command(
+        name="ingest",
+        help="create data rows from a .jsonl, .ndjson or .csv file",
+        configure=_configure_ingest,
+        run=_run_ingest,
+    )
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelkit", description="labelkit command line")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -37,7 +37,8 @@ class Client:
 
     `api_key` falls back to `LABELKIT_API_KEY`, `url` to `LABELKIT_URL`, then to the local
     reference server (`labelkit serve`). Connection errors, timeouts, 429, 502, 503 and 504 are
-    retried up to `max_retries` times with backoff; `max_retries=0` turns retries off.
+    retried up to `max_retries` times with backoff; `max_retries=0` turns retries off, and a
+    `RetryPolicy` sets the backoff too.
     """
 
     def __init__(
@@ -46,7 +47,7 @@ class Client:
         *,
         url: str | None = None,
         timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 4,
+        max_retries: int | RetryPolicy = 4,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         api_key = api_key or os.environ.get("LABELKIT_API_KEY")
@@ -55,14 +56,19 @@ class Client:
                 "No API key: pass labelkit.Client(api_key=...) or set the LABELKIT_API_KEY "
                 "environment variable (`labelkit serve` prints a key for the local server)."
             )
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        retry = (
+            max_retries
+            if isinstance(max_retries, RetryPolicy)
+            else RetryPolicy(max_retries=max_retries)
+        )
+        if retry.max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {retry.max_retries}")
         self.url = url or os.environ.get("LABELKIT_URL") or DEFAULT_URL
         self._api = GeneratedClient(
             self.url,
             api_key=api_key,
             timeout=timeout,
-            retry=RetryPolicy(max_retries=max_retries),
+            retry=retry,
             http_client=http_client,
         )
         self.projects = Projects(self._api)

@@ -40,7 +40,7 @@ async def test_migrations_build_the_models_schema_and_rerun_as_no_op(
             assert await connection.run_sync(schema_diff) == []
             before = await connection.run_sync(describe)
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-        assert version == "0001"
+        assert version == "0002"
         assert {
             "organizations",
             "users",
@@ -51,7 +51,10 @@ async def test_migrations_build_the_models_schema_and_rerun_as_no_op(
             "attachments",
             "files",
             "idempotency_keys",
+            "tasks",
+            "metadata_fields",
         } <= set(before)
+        assert "ix_data_rows_org_external_id" in before["data_rows"][1]
         assert "metadata" in before["data_rows"][0]
 
         await migrate(engine)
@@ -60,7 +63,7 @@ async def test_migrations_build_the_models_schema_and_rerun_as_no_op(
             versions = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).all()
-        assert [tuple(row) for row in versions] == [("0001",)]
+        assert [tuple(row) for row in versions] == [("0002",)]
     finally:
         await engine.dispose()
         await discard_database(backend, url)

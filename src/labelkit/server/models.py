@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -29,9 +30,11 @@ __all__ = [
     "DataRow",
     "Dataset",
     "IdempotencyKey",
+    "MetadataField",
     "Organization",
     "Project",
     "StoredFile",
+    "Task",
     "User",
     "utcnow",
 ]
@@ -123,6 +126,7 @@ class DataRow(Base):
     __tablename__ = "data_rows"
     __table_args__ = (
         Index("ix_data_rows_dataset_id", "dataset_id", "id"),
+        Index("ix_data_rows_org_external_id", "organization_id", "external_id"),
         # NULL keys never collide, so rows without a global key are unconstrained.
         UniqueConstraint("organization_id", "global_key", name="uq_data_rows_org_global_key"),
     )
@@ -181,3 +185,35 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+class MetadataField(Base):
+    """A custom metadata field; the reserved ones (`metadata.RESERVED_FIELDS`) are not stored."""
+
+    __tablename__ = "metadata_fields"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name", name="uq_metadata_fields_org_name"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    completion_percentage: Mapped[float] = mapped_column(Float)
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    errors: Mapped[list[str]] = mapped_column(JSON)
+    failed_data_rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
