@@ -19,6 +19,7 @@ from .auth import AuthMiddleware
 from .context import make_context
 from .errors import format_error
 from .execution import DocumentCache, LabelkitHTTPHandler
+from .fast_execution import FastExecutionContext
 from .files import serve_file
 from .idempotency import IdempotencyMiddleware
 from .request_id import RequestIdMiddleware
@@ -64,6 +65,7 @@ def create_app(
         explorer=ExplorerHttp405(),
         logger=_SilentLogger(logging.getLogger("ariadne"), {}),
         http_handler=LabelkitHTTPHandler(),
+        execution_context_class=FastExecutionContext,
     )
 
     async def healthz(_request: Request) -> JSONResponse:

@@ -13,6 +13,7 @@ from graphql import GraphQLEnumType, GraphQLResolveInfo, GraphQLSchema
 import labelkit
 
 from .errors import ApiError, ErrorCode
+from .fast_execution import bind_field_attrs
 from .resolvers import bindables
 from .scalars import datetime_scalar, json_scalar
 
@@ -83,4 +84,5 @@ def build_schema() -> GraphQLSchema:
         convert_names_case=True,
     )
     _repair_enum_parsers(schema)
+    bind_field_attrs(schema)
     return schema
