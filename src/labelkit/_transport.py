@@ -13,7 +13,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -215,19 +215,76 @@ class Transport:
             if not (retryable and policy.max_retries > 0 and _is_retryable(error)):
                 raise
             await _sleep(policy.wait(1, error))
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_retries),
-            wait=lambda state: policy.wait(state.attempt_number + 1, _outcome_error(state)),
-            retry=retry_if_exception(_is_retryable),
-            sleep=lambda seconds: _sleep(seconds),
-            reraise=True,
-        )
         result: GraphQLResponse | None = None
-        async for attempt in retrying:
+        async for attempt in self._retrying(attempts=policy.max_retries, first_attempt=2):
             with attempt:
                 result = await send()
         assert result is not None
         return result
+
+    def _retrying(self, *, attempts: int, first_attempt: int = 1) -> AsyncRetrying:
+        """The retry loop of every request: `attempts` tries, the waits of `self.retry`."""
+        policy = self.retry
+        return AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            wait=lambda state: policy.wait(
+                state.attempt_number + first_attempt - 1, _outcome_error(state)
+            ),
+            retry=retry_if_exception(_is_retryable),
+            sleep=lambda seconds: _sleep(seconds),
+            reraise=True,
+        )
+
+    async def stream_lines(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        operation: str | None = None,
+    ) -> AsyncIterator[bytes]:
+        """GETs a newline-delimited stream at `path` (relative to the GraphQL URL) line by line.
+
+        Memory stays constant in the stream's length. A connection lost mid-stream is retried
+        like any request and resumes after the last complete line: the request carries
+        `offset` = lines received so far, which the server skips.
+        """
+        url = self._url.join(path)
+        delivered = 0
+        async for attempt in self._retrying(attempts=self.retry.max_retries + 1):
+            with attempt:
+                query = {**(params or {}), "offset": delivered}
+                try:
+                    async with self._http.stream(
+                        "GET",
+                        url,
+                        params=query,
+                        headers=self._request_headers,
+                        timeout=self._request_timeout,
+                    ) as response:
+                        if response.status_code != 200:
+                            await response.aread()
+                            _decode(response, operation)
+                            raise InvalidResponseError(
+                                f"Expected a stream, got HTTP {response.status_code}",
+                                operation=operation,
+                            )
+                        pending = b""
+                        async for chunk in response.aiter_bytes():
+                            lines = (pending + chunk).split(b"\n")
+                            pending = lines.pop()
+                            for line in lines:
+                                if line:
+                                    delivered += 1
+                                    yield line
+                        if pending:
+                            delivered += 1
+                            yield pending
+                except httpx.TimeoutException as exc:
+                    raise APITimeoutError(
+                        f"Stream timed out: {exc!r}", operation=operation
+                    ) from exc
+                except httpx.TransportError as exc:
+                    raise APIConnectionError(f"Stream broke: {exc!r}", operation=operation) from exc
 
     def get_data(self, response: GraphQLResponse) -> dict[str, Any]:
         """The hook the generated client calls; `execute` has already checked the response."""
