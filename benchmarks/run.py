@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 
@@ -28,6 +32,9 @@ PROJECT = {
     "updatedAt": "2026-01-01T00:00:00+00:00",
     "lastActivityTime": None,
     "createdBy": {"id": "usr_1", "email": "a@example.com", "name": "A"},
+    "numberOfLabels": 1,
+    "coveragePercentage": 1.0,
+    "ontologyId": None,
 }
 PROJECT_BODY = json.dumps({"data": {"project": PROJECT}}).encode()
 
@@ -108,16 +115,107 @@ async def bench_pagination(server: LocalServer, rows: int, rounds: int) -> None:
             )
 
 
+def generated_rows(count: int) -> Iterator[dict[str, object]]:
+    for i in range(count):
+        yield {
+            "row_data": f"https://example.com/images/{i}.jpg",
+            "global_key": f"img-{i}",
+            "external_id": f"{i}.jpg",
+        }
+
+
+async def ingest_once(
+    url: str, api_key: str, rows: int, chunk_size: int, concurrency: int
+) -> dict[str, float]:
+    """One `create_many` run in this process; prints nothing, returns its figures."""
+    async with labelkit.Client(api_key=api_key, url=url) as client:
+        dataset = await client.datasets.create(name=f"bench ingest {rows}")
+        cpu, wall = time.process_time(), time.perf_counter()
+        report = await client.data_rows.create_many(
+            dataset.id, generated_rows(rows), chunk_size=chunk_size, concurrency=concurrency
+        )
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert report.created == rows and report.failed == 0, report
+        assert (await client.datasets.get(dataset.id)).row_count == rows
+    started = time.process_time()
+    for _ in generated_rows(rows):
+        pass
+    generation = time.process_time() - started
+    return {
+        "rows": rows,
+        "seconds": wall,
+        "rows_per_s": rows / wall,
+        "cpu_us_per_row": cpu / rows * 1e6,
+        "generator_us_per_row": generation / rows * 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def bench_ingest(
+    server: LocalServer, label: str, sizes: list[int], chunk_size: int, concurrency: int
+) -> None:
+    """Each size in a fresh client process, so its peak RSS is its own."""
+    print(f"bulk ingest with create_many ({label}; chunk {chunk_size}, concurrency {concurrency})")
+    for rows in sizes:
+        output = subprocess.run(
+            [sys.executable, __file__, "ingest-once", "--url", server.url, "--api-key", server.api_key,
+             "--rows", str(rows), "--chunk-size", str(chunk_size), "--concurrency", str(concurrency)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        figures = json.loads(output)
+        print(
+            f"  {rows:>9,} rows  {figures['rows_per_s']:>9,.0f} rows/s  {figures['seconds']:6.1f} s  "
+            f"client CPU {figures['cpu_us_per_row']:5.1f} µs/row (of which generating rows "
+            f"{figures['generator_us_per_row']:.1f})  client peak RSS {figures['peak_rss_mb']:6.1f} MB"
+        )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--ingest-rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--only", choices=["overhead", "pagination", "ingest"], nargs="+")
     args = parser.parse_args()
+    only = set(args.only or ["overhead", "pagination", "ingest"])
 
-    await bench_call_overhead(args.rounds, calls=2000)
-    with LocalServer.start() as server:
-        await bench_pagination(server, args.rows, rounds=3)
+    if "overhead" in only:
+        await bench_call_overhead(args.rounds, calls=2000)
+    if "pagination" in only:
+        with LocalServer.start() as server:
+            await bench_pagination(server, args.rows, rounds=3)
+    if "ingest" in only:
+        with LocalServer.start() as server:
+            bench_ingest(server, "SQLite", args.ingest_rows, chunk_size=1000, concurrency=4)
+        postgres = os.environ.get("LABELKIT_TEST_POSTGRES_URL")
+        if postgres:
+            from labelkit.server.admin import temporary_postgres_database
+
+            with (
+                temporary_postgres_database(postgres, prefix="labelkit_bench") as url,
+                LocalServer.start(url) as server,
+            ):
+                bench_ingest(server, "PostgreSQL", args.ingest_rows, chunk_size=1000, concurrency=4)
+        else:
+            print("  (set LABELKIT_TEST_POSTGRES_URL to measure PostgreSQL too)")
+
+
+def ingest_once_main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    for name in ("--url", "--api-key"):
+        parser.add_argument(name, required=True)
+    for name in ("--rows", "--chunk-size", "--concurrency"):
+        parser.add_argument(name, type=int, required=True)
+    args = parser.parse_args()
+    figures = asyncio.run(
+        ingest_once(args.url, args.api_key, args.rows, args.chunk_size, args.concurrency)
+    )
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["ingest-once"]:
+        ingest_once_main()
+    else:
+        asyncio.run(main())

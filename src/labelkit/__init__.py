@@ -20,8 +20,21 @@ from .errors import (
     ServerError,
     ValidationError,
 )
+from .identifiers import GlobalKey
+from .ontology import Classification, OntologyBuilder, Option, Tool
 from .pagination import AsyncPaginator, Page
-from .types import AttachmentType, MediaType, QualityMode, QueueMode, Upload, UserRole
+from .types import (
+    AttachmentType,
+    MediaType,
+    QualityMode,
+    QueueMode,
+    TaskQueueType,
+    Upload,
+    UserRole,
+    WebhookStatus,
+    WebhookTopic,
+)
+from .webhook_signature import verify_webhook_signature
 
 __all__ = [
     "APIConnectionError",
@@ -32,13 +45,17 @@ __all__ = [
     "AuthenticationError",
     "BulkProgress",
     "BulkReport",
+    "Classification",
     "Client",
     "ConflictError",
+    "GlobalKey",
     "GraphQLError",
     "InvalidResponseError",
     "LabelkitError",
     "MediaType",
     "NotFoundError",
+    "OntologyBuilder",
+    "Option",
     "Page",
     "PermissionDeniedError",
     "QualityMode",
@@ -47,10 +64,15 @@ __all__ = [
     "RetryPolicy",
     "RowError",
     "ServerError",
+    "TaskQueueType",
+    "Tool",
     "Upload",
     "UserRole",
     "ValidationError",
+    "WebhookStatus",
+    "WebhookTopic",
     "__version__",
     "errors",
     "types",
+    "verify_webhook_signature",
 ]

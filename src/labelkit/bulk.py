@@ -209,21 +209,30 @@ async def run_chunks(
 
     # A zero-size buffer: the reader hands a chunk over only when a worker is free for it.
     send_stream, receive_stream = anyio.create_memory_object_stream[tuple[int, list[T]]](0)
-    async with anyio.create_task_group() as group:
-        for _ in range(concurrency):
-            group.start_soon(worker, receive_stream.clone())
-        receive_stream.close()
-        async with send_stream:
-            index = 0
-            async for chunk in chunked(items, chunk_size):
-                done = checkpoint.done.get(index) if checkpoint is not None else None
-                if done is not None:
-                    finish(done)
-                else:
-                    await send_stream.send((index, chunk))
-                index += 1
+    try:
+        async with anyio.create_task_group() as group:
+            for _ in range(concurrency):
+                group.start_soon(worker, receive_stream.clone())
+            receive_stream.close()
+            async with send_stream:
+                index = 0
+                async for chunk in chunked(items, chunk_size):
+                    done = checkpoint.done.get(index) if checkpoint is not None else None
+                    if done is not None:
+                        finish(done)
+                    else:
+                        await send_stream.send((index, chunk))
+                    index += 1
+    except BaseExceptionGroup as group:
+        # The caller gets the error that stopped the run (e.g. NotFoundError), not a group.
+        raise _first_error(group) from None
     totals.outcomes.sort(key=lambda outcome: outcome.index)
     return totals.outcomes
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 @dataclass(frozen=True, slots=True)

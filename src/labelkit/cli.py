@@ -68,6 +68,28 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
         help="where uploaded files go (default: beside the SQLite file, else a temporary directory)",
     )
     parser.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help=(
+            "inject failures into POST /graphql for testing, e.g. "
+            "'429=0.1,503=0.05,reset=0.05,commit_then_drop=0.05' (probabilities; default: none)"
+        ),
+    )
+    parser.add_argument(
+        "--fault-seed",
+        metavar="N",
+        type=int,
+        default=0,
+        help="seed of the fault draws, for reproducible runs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fault-retry-after",
+        metavar="SECONDS",
+        type=float,
+        default=1.0,
+        help="Retry-After of injected 429 responses (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
@@ -80,7 +102,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         import uvicorn
         from sqlalchemy.engine import make_url
 
-        from .server import create_app
+        from .server import FaultPlan, create_app
     except ImportError as error:
         print(
             f"labelkit serve needs the server extra: pip install 'labelkit[server]' ({error})",
@@ -88,12 +110,21 @@ def _run_serve(args: argparse.Namespace) -> int:
         )
         return 2
 
+    faults = None
+    if args.faults is not None:
+        try:
+            faults = FaultPlan.parse(
+                args.faults, seed=args.fault_seed, retry_after=args.fault_retry_after
+            )
+        except ValueError as error:
+            print(f"labelkit serve: invalid --faults: {error}", file=sys.stderr)
+            return 2
     database_url = args.db or os.environ.get(DATABASE_URL_ENV) or default_database_url()
     level = "DEBUG" if args.log_level == "trace" else args.log_level.upper()
     logging.basicConfig(level=level, format="%(levelname)s:     %(name)s: %(message)s")
 
     async def serve() -> None:
-        app = create_app(database_url, dev_key=args.dev_key, data_dir=args.data_dir)
+        app = create_app(database_url, dev_key=args.dev_key, data_dir=args.data_dir, faults=faults)
         state = app.state.labelkit
         await state.ensure_started()
         shown_url = make_url(database_url).render_as_string(hide_password=True)

@@ -13,15 +13,21 @@ from ._generated.client import GeneratedClient
 from ._transport import DEFAULT_URL, RetryPolicy
 from .errors import AuthenticationError
 from .resources import (
+    Batches,
     DataRows,
     Datasets,
+    FeatureSchemas,
     Files,
     GlobalKeys,
+    Invites,
     MetadataSchema,
+    Ontologies,
     Organizations,
     Projects,
+    ResourceTags,
     Tasks,
     Users,
+    Webhooks,
 )
 
 __all__ = ["Client"]
@@ -80,6 +86,12 @@ class Client:
         self.tasks = Tasks(self._api)
         self.global_keys = GlobalKeys(self._api)
         self.metadata_schema = MetadataSchema(self._api)
+        self.feature_schemas = FeatureSchemas(self._api)
+        self.ontologies = Ontologies(self._api)
+        self.batches = Batches(self._api)
+        self.invites = Invites(self._api)
+        self.resource_tags = ResourceTags(self._api)
+        self.webhooks = Webhooks(self._api)
 
     async def execute(
         self,

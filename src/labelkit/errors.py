@@ -12,7 +12,9 @@
     │   └── ServerError               5xx / INTERNAL
     ├── GraphQLError                  GraphQL errors without a more specific class
     │   └── ValidationError           VALIDATION: the server rejected the input
-    └── InvalidResponseError          a body that is not the GraphQL response we expect
+    ├── InvalidResponseError          a body that is not the GraphQL response we expect
+    ├── AnnotationValidationError     an annotation breaks the ontology (also a ValueError)
+    └── ExportFailedError             a snapshot export the server could not write
 
 Every error carries the operation name and, where the server gave one, its request id.
 """
@@ -23,6 +25,8 @@ from typing import Any
 
 __all__ = [
     "APIConnectionError",
+    "AnnotationValidationError",
+    "ExportFailedError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -119,7 +123,19 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """The request conflicts with existing state (a used global key, a reused idempotency key)."""
+    """The request conflicts with existing state (a used global key, a reused idempotency key).
+
+    Retried only when the server says the first request with the same idempotency key is
+    still running: once it finishes, the retry gets its stored response.
+    """
+
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]
+        return any(
+            isinstance(error.get("extensions"), dict)
+            and error["extensions"].get("reason") == "IDEMPOTENCY_KEY_IN_USE"
+            for error in self.errors
+        )
 
 
 class RateLimitError(APIStatusError):
@@ -146,3 +162,29 @@ class ValidationError(GraphQLError):
 
 class InvalidResponseError(LabelkitError):
     """The response is not valid JSON, or does not match the typed models of this SDK version."""
+
+
+class AnnotationValidationError(LabelkitError, ValueError):
+    """An annotation does not fit the project's ontology; found before anything was sent.
+
+    `row` is the index of the label, prediction or import row in the input, `annotation`
+    names the annotation (its name, or its index within the row), `reason` says what is wrong.
+    """
+
+    def __init__(self, reason: str, *, row: int | None, annotation: str | None) -> None:
+        where = " ".join(
+            part
+            for part in (
+                f"row {row}" if row is not None else "",
+                f"annotation {annotation}" if annotation else "",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {reason}" if where else reason)
+        self.row = row
+        self.annotation = annotation
+        self.reason = reason
+
+
+class ExportFailedError(LabelkitError):
+    """The server could not write a snapshot export; `errors` of the export say why."""

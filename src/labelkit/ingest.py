@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import bisect
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -166,11 +167,8 @@ async def resolve_dataset(client: Client, name_or_id: str, create: bool) -> str:
     if not create:
         raise ValueError(f"no dataset named {name_or_id!r} (add --create-dataset to create it)")
     # One key per name: two concurrent first runs create one dataset.
-    return (
-        await client.datasets.create(
-            name=name_or_id, idempotency_key=f"ingest-dataset-{name_or_id}"
-        )
-    ).id
+    key = f"ingest-dataset-{hashlib.sha256(name_or_id.encode()).hexdigest()[:32]}"
+    return (await client.datasets.create(name=name_or_id, idempotency_key=key)).id
 
 
 async def ingest(args: argparse.Namespace) -> int:

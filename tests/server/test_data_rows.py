@@ -38,7 +38,7 @@ async def test_create_and_read_rows(api: Api) -> None:
                 "globalKey": "a",
                 "externalId": "ext-a",
                 "mediaType": "IMAGE",
-                "metadata": {"tags": ["x"], "n": 1},
+                "metadata": {"tag": "x", "split": "train"},
                 "attachments": [
                     {"type": "TEXT", "value": "caption", "name": "c"},
                     {"type": "IMAGE_OVERLAY", "value": "https://example.com/o.png"},
@@ -51,7 +51,7 @@ async def test_create_and_read_rows(api: Api) -> None:
     first, second = payload["dataRows"]
     assert first["id"].startswith("dr_") and first["id"] < second["id"]
     assert first["datasetId"] == dataset["id"]
-    assert first["metadata"] == {"tags": ["x"], "n": 1}
+    assert first["metadata"] == {"tag": "x", "split": "train"}
     assert second["metadata"] == {} and second["attachments"] == [] and second["globalKey"] is None
     assert first["createdAt"].endswith("+00:00")
 
@@ -75,7 +75,7 @@ async def test_update_row(api: Api) -> None:
         await api.create_rows(
             dataset["id"],
             [
-                {"rowData": "a", "globalKey": "k1", "metadata": {"a": 1}},
+                {"rowData": "a", "globalKey": "k1", "metadata": {"tag": "a"}},
                 {"rowData": "b", "globalKey": "k2"},
             ],
         )
@@ -85,13 +85,13 @@ async def test_update_row(api: Api) -> None:
             UPDATE_ROW,
             {
                 "id": rows[0]["id"],
-                "input": {"rowData": "a2", "metadata": {"b": 2}, "externalId": "e"},
+                "input": {"rowData": "a2", "metadata": {"split": "test"}, "externalId": "e"},
             },
         )
     )["updateDataRow"]
     assert (
         updated["rowData"] == "a2"
-        and updated["metadata"] == {"b": 2}
+        and updated["metadata"] == {"split": "test"}
         and updated["externalId"] == "e"
     )
     assert updated["globalKey"] == "k1"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 
 import pytest
@@ -102,3 +104,48 @@ async def test_requests_without_a_key_are_not_deduplicated(api: Api) -> None:
     for _ in range(2):
         await api.post(CREATE, {"input": {"name": "twice"}})
     assert await count(api, "twice") == 2
+
+
+async def test_key_reserved_by_another_process_asks_to_retry(app, api: Api) -> None:  # type: ignore[no-untyped-def]
+    from labelkit.server.models import IdempotencyKey, utcnow
+
+    reserved = key()
+    body = json.dumps({"query": CREATE, "variables": {"input": {"name": "elsewhere"}}}).encode()
+    async with app.state.labelkit.sessions.begin() as session:
+        session.add(
+            IdempotencyKey(
+                organization_id=api.organization_id,
+                key=reserved,
+                request_hash=hashlib.sha256(body).hexdigest(),
+                created_at=utcnow(),
+            )
+        )
+    response = await api.client.post(
+        "/graphql",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {api.api_key}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": reserved,
+        },
+    )
+    assert response.status_code == 409
+    assert response.headers["retry-after"] == "1"
+    extensions = response.json()["errors"][0]["extensions"]
+    assert extensions["code"] == "CONFLICT" and extensions["reason"] == "IDEMPOTENCY_KEY_IN_USE"
+
+
+async def test_a_request_cancelled_midway_releases_its_key(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"Idempotency-Key": key()}
+
+    def cancelled(prefix: str) -> str:
+        raise asyncio.CancelledError
+
+    with monkeypatch.context() as patch, pytest.raises(asyncio.CancelledError):
+        patch.setattr(projects, "new_id", cancelled)
+        await api.post(CREATE, {"input": {"name": "cancelled"}}, headers=headers)
+    retried = await api.post(CREATE, {"input": {"name": "cancelled"}}, headers=headers)
+    assert retried.status_code == 200, retried.text
+    assert await count(api, "cancelled") == 1

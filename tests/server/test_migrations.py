@@ -40,7 +40,7 @@ async def test_migrations_build_the_models_schema_and_rerun_as_no_op(
             assert await connection.run_sync(schema_diff) == []
             before = await connection.run_sync(describe)
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-        assert version == "0002"
+        assert version == "0004"
         assert {
             "organizations",
             "users",
@@ -63,7 +63,7 @@ async def test_migrations_build_the_models_schema_and_rerun_as_no_op(
             versions = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).all()
-        assert [tuple(row) for row in versions] == [("0002",)]
+        assert [tuple(row) for row in versions] == [("0004",)]
     finally:
         await engine.dispose()
         await discard_database(backend, url)

@@ -45,6 +45,9 @@ def project_node(**overrides: Any) -> dict[str, Any]:
         "updatedAt": "2024-05-01T12:00:00Z",
         "lastActivityTime": None,
         "createdBy": {"id": "usr_1", "email": "ada@example.com", "name": "Ada"},
+        "numberOfLabels": 1,
+        "coveragePercentage": 1.0,
+        "ontologyId": None,
     }
     node.update(overrides)
     return node

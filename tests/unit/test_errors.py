@@ -252,6 +252,15 @@ def test_str_without_context_is_the_message():
         (ServerError("x", status_code=500), False),
         (ServerError("x", status_code=200), False),  # an INTERNAL GraphQL error in a 200
         (NotFoundError("x", status_code=404), False),
+        (ConflictError("x", status_code=409), False),
+        (
+            ConflictError(
+                "x",
+                status_code=409,
+                errors=[{"extensions": {"code": "CONFLICT", "reason": "IDEMPOTENCY_KEY_IN_USE"}}],
+            ),
+            True,
+        ),
     ],
 )
 def test_retryable_flag(error, retryable):

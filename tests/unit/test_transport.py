@@ -677,3 +677,19 @@ async def test_timeouts_default_and_per_call(client, api):
     default, per_call = (call.request.extensions["timeout"] for call in api.calls)
     assert default == {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
     assert per_call == {"connect": 1.5, "read": 1.5, "write": 1.5, "pool": 1.5}
+
+
+async def test_key_still_in_use_elsewhere_is_waited_for_then_replayed(client, api, sleeps):
+    in_use = gql_error(
+        "CONFLICT",
+        "A request with this Idempotency-Key is still in progress",
+        status=409,
+        extensions={"reason": "IDEMPOTENCY_KEY_IN_USE"},
+        headers={"Retry-After": "1"},
+    )
+    api.side_effect = [in_use, ok({"createProject": project_node()})]
+    project = await client.projects.create(name="cats")
+    assert project.id == "prj_1"
+    keys = {call.request.headers["idempotency-key"] for call in api.calls}
+    assert len(api.calls) == 2 and len(keys) == 1
+    assert sleeps == [1.0]

@@ -3,48 +3,126 @@
 
 from typing import Any, Optional, Union
 
+from .archive_batch import ArchiveBatch, ArchiveBatchArchiveBatch
 from .assign_global_keys import AssignGlobalKeys, AssignGlobalKeysAssignGlobalKeys
 from .base_client import GeneratedClientBase
 from .base_model import UNSET, UnsetType, Upload
+from .cancel_invite import CancelInvite, CancelInviteCancelInvite
 from .clear_global_keys import ClearGlobalKeys, ClearGlobalKeysClearGlobalKeys
+from .connect_ontology import ConnectOntology, ConnectOntologyConnectOntology
+from .create_batch import CreateBatch, CreateBatchCreateBatch
+from .create_batches import CreateBatches, CreateBatchesCreateBatches
+from .create_batches_from_dataset import (
+    CreateBatchesFromDataset,
+    CreateBatchesFromDatasetCreateBatchesFromDataset,
+)
 from .create_data_rows import CreateDataRows, CreateDataRowsCreateDataRows
 from .create_dataset import CreateDataset, CreateDatasetCreateDataset
+from .create_feature_schema import (
+    CreateFeatureSchema,
+    CreateFeatureSchemaCreateFeatureSchema,
+)
+from .create_invite import CreateInvite, CreateInviteCreateInvite
 from .create_metadata_field import (
     CreateMetadataField,
     CreateMetadataFieldCreateMetadataField,
 )
+from .create_ontology import CreateOntology, CreateOntologyCreateOntology
+from .create_ontology_from_feature_schemas import (
+    CreateOntologyFromFeatureSchemas,
+    CreateOntologyFromFeatureSchemasCreateOntologyFromFeatureSchemas,
+)
 from .create_project import CreateProject, CreateProjectCreateProject
+from .create_resource_tag import CreateResourceTag, CreateResourceTagCreateResourceTag
+from .create_webhook import CreateWebhook, CreateWebhookCreateWebhook
+from .delete_batch import DeleteBatch, DeleteBatchDeleteBatch
 from .delete_data_rows import DeleteDataRows, DeleteDataRowsDeleteDataRows
 from .delete_dataset import DeleteDataset, DeleteDatasetDeleteDataset
 from .delete_project import DeleteProject, DeleteProjectDeleteProject
-from .enums import ConflictPolicy
+from .delete_unused_feature_schema import (
+    DeleteUnusedFeatureSchema,
+    DeleteUnusedFeatureSchemaDeleteUnusedFeatureSchema,
+)
+from .delete_unused_ontology import (
+    DeleteUnusedOntology,
+    DeleteUnusedOntologyDeleteUnusedOntology,
+)
+from .delete_webhook import DeleteWebhook, DeleteWebhookDeleteWebhook
+from .enums import ConflictPolicy, MediaType, UserRole
+from .get_batch import GetBatch, GetBatchBatch
 from .get_data_row import GetDataRow, GetDataRowDataRow
 from .get_data_row_by_global_key import (
     GetDataRowByGlobalKey,
     GetDataRowByGlobalKeyDataRowByGlobalKey,
 )
 from .get_dataset import GetDataset, GetDatasetDataset
+from .get_feature_schema import GetFeatureSchema, GetFeatureSchemaFeatureSchema
+from .get_labeling_queue import GetLabelingQueue, GetLabelingQueueLabelingQueue
+from .get_ontology import GetOntology, GetOntologyOntology
 from .get_organization import GetOrganization, GetOrganizationOrganization
 from .get_project import GetProject, GetProjectProject
+from .get_project_label_count import GetProjectLabelCount, GetProjectLabelCountProject
+from .get_project_resource_tags import (
+    GetProjectResourceTags,
+    GetProjectResourceTagsProject,
+)
 from .get_task import GetTask, GetTaskTask
 from .import_data_rows import ImportDataRows, ImportDataRowsImportDataRows
 from .input_types import (
+    ConsensusSettingsInput,
     CreateDatasetInput,
+    CreateOntologyInput,
     CreateProjectInput,
+    CreateWebhookInput,
     DataRowInput,
     DatasetFilter,
+    FeatureSchemaFilter,
     GlobalKeyAssignmentInput,
+    LabelingParameterOverrideInput,
     MetadataFieldInput,
+    OntologyFilter,
     ProjectFilter,
+    ProjectRoleInput,
     UpdateDataRowInput,
     UpdateDatasetInput,
     UpdateProjectInput,
+    UpdateWebhookInput,
 )
+from .insert_feature_schema_into_ontology import (
+    InsertFeatureSchemaIntoOntology,
+    InsertFeatureSchemaIntoOntologyInsertFeatureSchemaIntoOntology,
+)
+from .is_feature_schema_archived import IsFeatureSchemaArchived
+from .list_batches import ListBatches, ListBatchesBatches
 from .list_data_rows import ListDataRows, ListDataRowsDataRows
 from .list_datasets import ListDatasets, ListDatasetsDatasets
+from .list_feature_schemas import ListFeatureSchemas, ListFeatureSchemasFeatureSchemas
+from .list_invites import ListInvites, ListInvitesInvites
+from .list_labeling_parameter_overrides import (
+    ListLabelingParameterOverrides,
+    ListLabelingParameterOverridesLabelingParameterOverrides,
+)
 from .list_metadata_fields import ListMetadataFields, ListMetadataFieldsMetadataSchema
+from .list_ontologies import ListOntologies, ListOntologiesOntologies
+from .list_project_members import ListProjectMembers, ListProjectMembersProjectMembers
 from .list_projects import ListProjects, ListProjectsProjects
+from .list_resource_tags import ListResourceTags, ListResourceTagsResourceTags
+from .list_roles import ListRoles, ListRolesRoles
+from .list_task_queues import ListTaskQueues, ListTaskQueuesTaskQueues
+from .list_unused_feature_schemas import (
+    ListUnusedFeatureSchemas,
+    ListUnusedFeatureSchemasUnusedFeatureSchemas,
+)
+from .list_unused_ontologies import (
+    ListUnusedOntologies,
+    ListUnusedOntologiesUnusedOntologies,
+)
 from .list_users import ListUsers, ListUsersUsers
+from .list_webhook_deliveries import (
+    ListWebhookDeliveries,
+    ListWebhookDeliveriesWebhookDeliveries,
+)
+from .list_webhooks import ListWebhooks, ListWebhooksWebhooks
 from .lookup_external_ids import (
     LookupExternalIds,
     LookupExternalIdsDataRowIdsForExternalIds,
@@ -54,10 +132,52 @@ from .lookup_global_keys import (
     LookupGlobalKeysDataRowIdsForGlobalKeys,
 )
 from .me import Me, MeMe
+from .move_data_rows_to_task_queue import MoveDataRowsToTaskQueue
+from .remove_feature_schema_from_ontology import (
+    RemoveFeatureSchemaFromOntology,
+    RemoveFeatureSchemaFromOntologyRemoveFeatureSchemaFromOntology,
+)
+from .remove_project_member import (
+    RemoveProjectMember,
+    RemoveProjectMemberRemoveProjectMember,
+)
+from .remove_queued_data_rows import (
+    RemoveQueuedDataRows,
+    RemoveQueuedDataRowsRemoveQueuedDataRows,
+)
+from .set_labeling_parameter_overrides import SetLabelingParameterOverrides
+from .set_organization_role import (
+    SetOrganizationRole,
+    SetOrganizationRoleSetOrganizationRole,
+)
+from .set_project_member_role import (
+    SetProjectMemberRole,
+    SetProjectMemberRoleSetProjectMemberRole,
+)
+from .set_project_resource_tags import (
+    SetProjectResourceTags,
+    SetProjectResourceTagsSetProjectResourceTags,
+)
+from .unarchive_feature_schema import (
+    UnarchiveFeatureSchema,
+    UnarchiveFeatureSchemaUnarchiveFeatureSchema,
+)
+from .unset_labeling_parameter_overrides import UnsetLabelingParameterOverrides
 from .update_data_row import UpdateDataRow, UpdateDataRowUpdateDataRow
 from .update_dataset import UpdateDataset, UpdateDatasetUpdateDataset
+from .update_feature_schema_title import (
+    UpdateFeatureSchemaTitle,
+    UpdateFeatureSchemaTitleUpdateFeatureSchemaTitle,
+)
+from .update_labeling_priority import UpdateLabelingPriority
 from .update_project import UpdateProject, UpdateProjectUpdateProject
+from .update_webhook import UpdateWebhook, UpdateWebhookUpdateWebhook
 from .upload_file import UploadFile
+from .upload_project_instructions import UploadProjectInstructions
+from .upsert_feature_schema import (
+    UpsertFeatureSchema,
+    UpsertFeatureSchemaUpsertFeatureSchema,
+)
 
 
 def gql(q: str) -> str:
@@ -65,6 +185,324 @@ def gql(q: str) -> str:
 
 
 class GeneratedClient(GeneratedClientBase):
+    async def get_batch(self, id: str, **kwargs: Any) -> GetBatchBatch:
+        query = gql("""
+            query GetBatch($id: ID!) {
+              batch(id: $id) {
+                ...BatchFields
+              }
+            }
+
+            fragment BatchFields on Batch {
+              id
+              projectId
+              name
+              priority
+              size
+              consensusSettings {
+                numberOfLabels
+                coveragePercentage
+              }
+              archived
+              failedDataRows
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetBatch", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetBatch.model_validate(data).batch
+
+    async def list_batches(
+        self,
+        project_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListBatchesBatches:
+        query = gql("""
+            query ListBatches($projectId: ID!, $first: Int!, $after: String) {
+              batches(projectId: $projectId, first: $first, after: $after) {
+                edges {
+                  node {
+                    ...BatchFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment BatchFields on Batch {
+              id
+              projectId
+              name
+              priority
+              size
+              consensusSettings {
+                numberOfLabels
+                coveragePercentage
+              }
+              archived
+              failedDataRows
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListBatches", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListBatches.model_validate(data).batches
+
+    async def create_batch(
+        self,
+        project_id: str,
+        name: str,
+        data_rows: Union[Optional[Any], UnsetType] = UNSET,
+        global_keys: Union[Optional[Any], UnsetType] = UNSET,
+        priority: Union[Optional[int], UnsetType] = UNSET,
+        consensus_settings: Union[Optional[ConsensusSettingsInput], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateBatchCreateBatch:
+        query = gql("""
+            mutation CreateBatch($projectId: ID!, $name: String!, $dataRows: JSON, $globalKeys: JSON, $priority: Int, $consensusSettings: ConsensusSettingsInput) {
+              createBatch(
+                projectId: $projectId
+                name: $name
+                dataRows: $dataRows
+                globalKeys: $globalKeys
+                priority: $priority
+                consensusSettings: $consensusSettings
+              ) {
+                ...BatchFields
+              }
+            }
+
+            fragment BatchFields on Batch {
+              id
+              projectId
+              name
+              priority
+              size
+              consensusSettings {
+                numberOfLabels
+                coveragePercentage
+              }
+              archived
+              failedDataRows
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "name": name,
+            "dataRows": data_rows,
+            "globalKeys": global_keys,
+            "priority": priority,
+            "consensusSettings": consensus_settings,
+        }
+        response = await self.execute(
+            query=query, operation_name="CreateBatch", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateBatch.model_validate(data).create_batch
+
+    async def create_batches(
+        self,
+        project_id: str,
+        name_prefix: str,
+        data_rows: Union[Optional[Any], UnsetType] = UNSET,
+        global_keys: Union[Optional[Any], UnsetType] = UNSET,
+        priority: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateBatchesCreateBatches:
+        query = gql("""
+            mutation CreateBatches($projectId: ID!, $namePrefix: String!, $dataRows: JSON, $globalKeys: JSON, $priority: Int) {
+              createBatches(
+                projectId: $projectId
+                namePrefix: $namePrefix
+                dataRows: $dataRows
+                globalKeys: $globalKeys
+                priority: $priority
+              ) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "namePrefix": name_prefix,
+            "dataRows": data_rows,
+            "globalKeys": global_keys,
+            "priority": priority,
+        }
+        response = await self.execute(
+            query=query, operation_name="CreateBatches", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateBatches.model_validate(data).create_batches
+
+    async def create_batches_from_dataset(
+        self,
+        project_id: str,
+        dataset_id: str,
+        name_prefix: str,
+        priority: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateBatchesFromDatasetCreateBatchesFromDataset:
+        query = gql("""
+            mutation CreateBatchesFromDataset($projectId: ID!, $datasetId: ID!, $namePrefix: String!, $priority: Int) {
+              createBatchesFromDataset(
+                projectId: $projectId
+                datasetId: $datasetId
+                namePrefix: $namePrefix
+                priority: $priority
+              ) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "datasetId": dataset_id,
+            "namePrefix": name_prefix,
+            "priority": priority,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="CreateBatchesFromDataset",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateBatchesFromDataset.model_validate(data).create_batches_from_dataset
+
+    async def archive_batch(self, id: str, **kwargs: Any) -> ArchiveBatchArchiveBatch:
+        query = gql("""
+            mutation ArchiveBatch($id: ID!) {
+              archiveBatch(id: $id) {
+                ...BatchFields
+              }
+            }
+
+            fragment BatchFields on Batch {
+              id
+              projectId
+              name
+              priority
+              size
+              consensusSettings {
+                numberOfLabels
+                coveragePercentage
+              }
+              archived
+              failedDataRows
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="ArchiveBatch", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArchiveBatch.model_validate(data).archive_batch
+
+    async def delete_batch(self, id: str, **kwargs: Any) -> DeleteBatchDeleteBatch:
+        query = gql("""
+            mutation DeleteBatch($id: ID!) {
+              deleteBatch(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="DeleteBatch", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteBatch.model_validate(data).delete_batch
+
+    async def remove_queued_data_rows(
+        self, batch_id: str, **kwargs: Any
+    ) -> RemoveQueuedDataRowsRemoveQueuedDataRows:
+        query = gql("""
+            mutation RemoveQueuedDataRows($batchId: ID!) {
+              removeQueuedDataRows(batchId: $batchId) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"batchId": batch_id}
+        response = await self.execute(
+            query=query,
+            operation_name="RemoveQueuedDataRows",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RemoveQueuedDataRows.model_validate(data).remove_queued_data_rows
+
     async def get_data_row(self, id: str, **kwargs: Any) -> GetDataRowDataRow:
         query = gql("""
             query GetDataRow($id: ID!) {
@@ -653,6 +1091,1230 @@ class GeneratedClient(GeneratedClientBase):
         data = self.get_data(response)
         return CreateMetadataField.model_validate(data).create_metadata_field
 
+    async def get_feature_schema(
+        self, id: str, **kwargs: Any
+    ) -> GetFeatureSchemaFeatureSchema:
+        query = gql("""
+            query GetFeatureSchema($id: ID!) {
+              featureSchema(id: $id) {
+                ...FeatureSchemaFields
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="GetFeatureSchema",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetFeatureSchema.model_validate(data).feature_schema
+
+    async def list_feature_schemas(
+        self,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        filter_: Union[Optional[FeatureSchemaFilter], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListFeatureSchemasFeatureSchemas:
+        query = gql("""
+            query ListFeatureSchemas($first: Int!, $after: String, $filter: FeatureSchemaFilter) {
+              featureSchemas(first: $first, after: $after, filter: $filter) {
+                edges {
+                  node {
+                    ...FeatureSchemaFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "first": first,
+            "after": after,
+            "filter": filter_,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListFeatureSchemas",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListFeatureSchemas.model_validate(data).feature_schemas
+
+    async def list_unused_feature_schemas(
+        self, first: int, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> ListUnusedFeatureSchemasUnusedFeatureSchemas:
+        query = gql("""
+            query ListUnusedFeatureSchemas($first: Int!, $after: String) {
+              unusedFeatureSchemas(first: $first, after: $after) {
+                edges {
+                  node {
+                    ...FeatureSchemaFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {"first": first, "after": after}
+        response = await self.execute(
+            query=query,
+            operation_name="ListUnusedFeatureSchemas",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListUnusedFeatureSchemas.model_validate(data).unused_feature_schemas
+
+    async def create_feature_schema(
+        self, normalized: Any, **kwargs: Any
+    ) -> CreateFeatureSchemaCreateFeatureSchema:
+        query = gql("""
+            mutation CreateFeatureSchema($normalized: JSON!) {
+              createFeatureSchema(normalized: $normalized) {
+                ...FeatureSchemaFields
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"normalized": normalized}
+        response = await self.execute(
+            query=query,
+            operation_name="CreateFeatureSchema",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateFeatureSchema.model_validate(data).create_feature_schema
+
+    async def upsert_feature_schema(
+        self, normalized: Any, **kwargs: Any
+    ) -> UpsertFeatureSchemaUpsertFeatureSchema:
+        query = gql("""
+            mutation UpsertFeatureSchema($normalized: JSON!) {
+              upsertFeatureSchema(normalized: $normalized) {
+                ...FeatureSchemaFields
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"normalized": normalized}
+        response = await self.execute(
+            query=query,
+            operation_name="UpsertFeatureSchema",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpsertFeatureSchema.model_validate(data).upsert_feature_schema
+
+    async def update_feature_schema_title(
+        self, id: str, title: str, **kwargs: Any
+    ) -> UpdateFeatureSchemaTitleUpdateFeatureSchemaTitle:
+        query = gql("""
+            mutation UpdateFeatureSchemaTitle($id: ID!, $title: String!) {
+              updateFeatureSchemaTitle(id: $id, title: $title) {
+                ...FeatureSchemaFields
+              }
+            }
+
+            fragment FeatureSchemaFields on FeatureSchema {
+              id
+              name
+              kind
+              color
+              normalized
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "title": title}
+        response = await self.execute(
+            query=query,
+            operation_name="UpdateFeatureSchemaTitle",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateFeatureSchemaTitle.model_validate(data).update_feature_schema_title
+
+    async def delete_unused_feature_schema(
+        self, id: str, **kwargs: Any
+    ) -> DeleteUnusedFeatureSchemaDeleteUnusedFeatureSchema:
+        query = gql("""
+            mutation DeleteUnusedFeatureSchema($id: ID!) {
+              deleteUnusedFeatureSchema(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="DeleteUnusedFeatureSchema",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteUnusedFeatureSchema.model_validate(
+            data
+        ).delete_unused_feature_schema
+
+    async def get_ontology(self, id: str, **kwargs: Any) -> GetOntologyOntology:
+        query = gql("""
+            query GetOntology($id: ID!) {
+              ontology(id: $id) {
+                ...OntologyFields
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetOntology", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetOntology.model_validate(data).ontology
+
+    async def list_ontologies(
+        self,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        filter_: Union[Optional[OntologyFilter], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListOntologiesOntologies:
+        query = gql("""
+            query ListOntologies($first: Int!, $after: String, $filter: OntologyFilter) {
+              ontologies(first: $first, after: $after, filter: $filter) {
+                edges {
+                  node {
+                    ...OntologyFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "first": first,
+            "after": after,
+            "filter": filter_,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListOntologies", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListOntologies.model_validate(data).ontologies
+
+    async def list_unused_ontologies(
+        self, first: int, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> ListUnusedOntologiesUnusedOntologies:
+        query = gql("""
+            query ListUnusedOntologies($first: Int!, $after: String) {
+              unusedOntologies(first: $first, after: $after) {
+                edges {
+                  node {
+                    ...OntologyFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {"first": first, "after": after}
+        response = await self.execute(
+            query=query,
+            operation_name="ListUnusedOntologies",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListUnusedOntologies.model_validate(data).unused_ontologies
+
+    async def create_ontology(
+        self, input: CreateOntologyInput, **kwargs: Any
+    ) -> CreateOntologyCreateOntology:
+        query = gql("""
+            mutation CreateOntology($input: CreateOntologyInput!) {
+              createOntology(input: $input) {
+                ...OntologyFields
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="CreateOntology", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateOntology.model_validate(data).create_ontology
+
+    async def create_ontology_from_feature_schemas(
+        self,
+        name: str,
+        feature_schema_ids: list[str],
+        media_type: Union[Optional[MediaType], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateOntologyFromFeatureSchemasCreateOntologyFromFeatureSchemas:
+        query = gql("""
+            mutation CreateOntologyFromFeatureSchemas($name: String!, $featureSchemaIds: [ID!]!, $mediaType: MediaType) {
+              createOntologyFromFeatureSchemas(
+                name: $name
+                featureSchemaIds: $featureSchemaIds
+                mediaType: $mediaType
+              ) {
+                ...OntologyFields
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "name": name,
+            "featureSchemaIds": feature_schema_ids,
+            "mediaType": media_type,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="CreateOntologyFromFeatureSchemas",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateOntologyFromFeatureSchemas.model_validate(
+            data
+        ).create_ontology_from_feature_schemas
+
+    async def delete_unused_ontology(
+        self, id: str, **kwargs: Any
+    ) -> DeleteUnusedOntologyDeleteUnusedOntology:
+        query = gql("""
+            mutation DeleteUnusedOntology($id: ID!) {
+              deleteUnusedOntology(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="DeleteUnusedOntology",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteUnusedOntology.model_validate(data).delete_unused_ontology
+
+    async def insert_feature_schema_into_ontology(
+        self, ontology_id: str, feature_schema_id: str, position: int, **kwargs: Any
+    ) -> InsertFeatureSchemaIntoOntologyInsertFeatureSchemaIntoOntology:
+        query = gql("""
+            mutation InsertFeatureSchemaIntoOntology($ontologyId: ID!, $featureSchemaId: ID!, $position: Int!) {
+              insertFeatureSchemaIntoOntology(
+                ontologyId: $ontologyId
+                featureSchemaId: $featureSchemaId
+                position: $position
+              ) {
+                ...OntologyFields
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "ontologyId": ontology_id,
+            "featureSchemaId": feature_schema_id,
+            "position": position,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="InsertFeatureSchemaIntoOntology",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return InsertFeatureSchemaIntoOntology.model_validate(
+            data
+        ).insert_feature_schema_into_ontology
+
+    async def remove_feature_schema_from_ontology(
+        self, ontology_id: str, feature_schema_id: str, **kwargs: Any
+    ) -> RemoveFeatureSchemaFromOntologyRemoveFeatureSchemaFromOntology:
+        query = gql("""
+            mutation RemoveFeatureSchemaFromOntology($ontologyId: ID!, $featureSchemaId: ID!) {
+              removeFeatureSchemaFromOntology(
+                ontologyId: $ontologyId
+                featureSchemaId: $featureSchemaId
+              ) {
+                archived
+                deleted
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "ontologyId": ontology_id,
+            "featureSchemaId": feature_schema_id,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="RemoveFeatureSchemaFromOntology",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RemoveFeatureSchemaFromOntology.model_validate(
+            data
+        ).remove_feature_schema_from_ontology
+
+    async def unarchive_feature_schema(
+        self, ontology_id: str, feature_schema_id: str, **kwargs: Any
+    ) -> UnarchiveFeatureSchemaUnarchiveFeatureSchema:
+        query = gql("""
+            mutation UnarchiveFeatureSchema($ontologyId: ID!, $featureSchemaId: ID!) {
+              unarchiveFeatureSchema(
+                ontologyId: $ontologyId
+                featureSchemaId: $featureSchemaId
+              ) {
+                ...OntologyFields
+              }
+            }
+
+            fragment OntologyFields on Ontology {
+              id
+              name
+              description
+              mediaType
+              normalized
+              objectSchemaCount
+              classificationSchemaCount
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "ontologyId": ontology_id,
+            "featureSchemaId": feature_schema_id,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="UnarchiveFeatureSchema",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UnarchiveFeatureSchema.model_validate(data).unarchive_feature_schema
+
+    async def is_feature_schema_archived(
+        self, ontology_id: str, feature_schema_id: str, **kwargs: Any
+    ) -> bool:
+        query = gql("""
+            query IsFeatureSchemaArchived($ontologyId: ID!, $featureSchemaId: ID!) {
+              isFeatureSchemaArchived(
+                ontologyId: $ontologyId
+                featureSchemaId: $featureSchemaId
+              )
+            }
+            """)
+        variables: dict[str, object] = {
+            "ontologyId": ontology_id,
+            "featureSchemaId": feature_schema_id,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="IsFeatureSchemaArchived",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return IsFeatureSchemaArchived.model_validate(data).is_feature_schema_archived
+
+    async def list_roles(self, **kwargs: Any) -> list[ListRolesRoles]:
+        query = gql("""
+            query ListRoles {
+              roles {
+                name
+                description
+              }
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = await self.execute(
+            query=query, operation_name="ListRoles", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListRoles.model_validate(data).roles
+
+    async def set_organization_role(
+        self, user_id: str, role: UserRole, **kwargs: Any
+    ) -> SetOrganizationRoleSetOrganizationRole:
+        query = gql("""
+            mutation SetOrganizationRole($userId: ID!, $role: UserRole!) {
+              setOrganizationRole(userId: $userId, role: $role) {
+                ...UserFields
+              }
+            }
+
+            fragment UserFields on User {
+              id
+              email
+              name
+              role
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"userId": user_id, "role": role}
+        response = await self.execute(
+            query=query,
+            operation_name="SetOrganizationRole",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetOrganizationRole.model_validate(data).set_organization_role
+
+    async def create_invite(
+        self,
+        email: str,
+        role: UserRole,
+        project_roles: Union[Optional[list[ProjectRoleInput]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateInviteCreateInvite:
+        query = gql("""
+            mutation CreateInvite($email: String!, $role: UserRole!, $projectRoles: [ProjectRoleInput!]) {
+              createInvite(email: $email, role: $role, projectRoles: $projectRoles) {
+                ...InviteFields
+              }
+            }
+
+            fragment InviteFields on Invite {
+              id
+              email
+              role
+              projectRoles {
+                projectId
+                role
+              }
+              createdAt
+              invitedBy {
+                id
+                email
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "email": email,
+            "role": role,
+            "projectRoles": project_roles,
+        }
+        response = await self.execute(
+            query=query, operation_name="CreateInvite", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateInvite.model_validate(data).create_invite
+
+    async def list_invites(
+        self, first: int, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> ListInvitesInvites:
+        query = gql("""
+            query ListInvites($first: Int!, $after: String) {
+              invites(first: $first, after: $after) {
+                edges {
+                  node {
+                    ...InviteFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment InviteFields on Invite {
+              id
+              email
+              role
+              projectRoles {
+                projectId
+                role
+              }
+              createdAt
+              invitedBy {
+                id
+                email
+                name
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {"first": first, "after": after}
+        response = await self.execute(
+            query=query, operation_name="ListInvites", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListInvites.model_validate(data).invites
+
+    async def cancel_invite(self, id: str, **kwargs: Any) -> CancelInviteCancelInvite:
+        query = gql("""
+            mutation CancelInvite($id: ID!) {
+              cancelInvite(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="CancelInvite", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CancelInvite.model_validate(data).cancel_invite
+
+    async def connect_ontology(
+        self, project_id: str, ontology_id: str, **kwargs: Any
+    ) -> ConnectOntologyConnectOntology:
+        query = gql("""
+            mutation ConnectOntology($projectId: ID!, $ontologyId: ID!) {
+              connectOntology(projectId: $projectId, ontologyId: $ontologyId) {
+                ...ProjectFields
+              }
+            }
+
+            fragment ProjectFields on Project {
+              id
+              name
+              description
+              mediaType
+              queueMode
+              qualityMode
+              createdAt
+              updatedAt
+              lastActivityTime
+              createdBy {
+                id
+                email
+                name
+              }
+              numberOfLabels
+              coveragePercentage
+              ontologyId
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "ontologyId": ontology_id,
+        }
+        response = await self.execute(
+            query=query, operation_name="ConnectOntology", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ConnectOntology.model_validate(data).connect_ontology
+
+    async def upload_project_instructions(
+        self, project_id: str, file: Upload, **kwargs: Any
+    ) -> str:
+        query = gql("""
+            mutation UploadProjectInstructions($projectId: ID!, $file: Upload!) {
+              uploadProjectInstructions(projectId: $projectId, file: $file)
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "file": file}
+        response = await self.execute(
+            query=query,
+            operation_name="UploadProjectInstructions",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UploadProjectInstructions.model_validate(
+            data
+        ).upload_project_instructions
+
+    async def get_project_label_count(
+        self, id: str, **kwargs: Any
+    ) -> GetProjectLabelCountProject:
+        query = gql("""
+            query GetProjectLabelCount($id: ID!) {
+              project(id: $id) {
+                labelCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="GetProjectLabelCount",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetProjectLabelCount.model_validate(data).project
+
+    async def list_task_queues(
+        self, project_id: str, **kwargs: Any
+    ) -> list[ListTaskQueuesTaskQueues]:
+        query = gql("""
+            query ListTaskQueues($projectId: ID!) {
+              taskQueues(projectId: $projectId) {
+                id
+                name
+                queueType
+                dataRowCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id}
+        response = await self.execute(
+            query=query, operation_name="ListTaskQueues", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListTaskQueues.model_validate(data).task_queues
+
+    async def move_data_rows_to_task_queue(
+        self,
+        project_id: str,
+        data_row_ids: Union[Optional[Any], UnsetType] = UNSET,
+        global_keys: Union[Optional[Any], UnsetType] = UNSET,
+        task_queue_id: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> int:
+        query = gql("""
+            mutation MoveDataRowsToTaskQueue($projectId: ID!, $dataRowIds: JSON, $globalKeys: JSON, $taskQueueId: ID) {
+              moveDataRowsToTaskQueue(
+                projectId: $projectId
+                dataRowIds: $dataRowIds
+                globalKeys: $globalKeys
+                taskQueueId: $taskQueueId
+              )
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowIds": data_row_ids,
+            "globalKeys": global_keys,
+            "taskQueueId": task_queue_id,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="MoveDataRowsToTaskQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return MoveDataRowsToTaskQueue.model_validate(data).move_data_rows_to_task_queue
+
+    async def set_labeling_parameter_overrides(
+        self,
+        project_id: str,
+        overrides: list[LabelingParameterOverrideInput],
+        **kwargs: Any,
+    ) -> int:
+        query = gql("""
+            mutation SetLabelingParameterOverrides($projectId: ID!, $overrides: [LabelingParameterOverrideInput!]!) {
+              setLabelingParameterOverrides(projectId: $projectId, overrides: $overrides)
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "overrides": overrides}
+        response = await self.execute(
+            query=query,
+            operation_name="SetLabelingParameterOverrides",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetLabelingParameterOverrides.model_validate(
+            data
+        ).set_labeling_parameter_overrides
+
+    async def update_labeling_priority(
+        self,
+        project_id: str,
+        priority: int,
+        data_row_ids: Union[Optional[list[str]], UnsetType] = UNSET,
+        global_keys: Union[Optional[list[str]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> int:
+        query = gql("""
+            mutation UpdateLabelingPriority($projectId: ID!, $dataRowIds: [ID!], $globalKeys: [String!], $priority: Int!) {
+              updateLabelingPriority(
+                projectId: $projectId
+                dataRowIds: $dataRowIds
+                globalKeys: $globalKeys
+                priority: $priority
+              )
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowIds": data_row_ids,
+            "globalKeys": global_keys,
+            "priority": priority,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="UpdateLabelingPriority",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateLabelingPriority.model_validate(data).update_labeling_priority
+
+    async def unset_labeling_parameter_overrides(
+        self,
+        project_id: str,
+        data_row_ids: Union[Optional[list[str]], UnsetType] = UNSET,
+        global_keys: Union[Optional[list[str]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> int:
+        query = gql("""
+            mutation UnsetLabelingParameterOverrides($projectId: ID!, $dataRowIds: [ID!], $globalKeys: [String!]) {
+              unsetLabelingParameterOverrides(
+                projectId: $projectId
+                dataRowIds: $dataRowIds
+                globalKeys: $globalKeys
+              )
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowIds": data_row_ids,
+            "globalKeys": global_keys,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="UnsetLabelingParameterOverrides",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UnsetLabelingParameterOverrides.model_validate(
+            data
+        ).unset_labeling_parameter_overrides
+
+    async def list_labeling_parameter_overrides(
+        self,
+        project_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListLabelingParameterOverridesLabelingParameterOverrides:
+        query = gql("""
+            query ListLabelingParameterOverrides($projectId: ID!, $first: Int!, $after: String) {
+              labelingParameterOverrides(projectId: $projectId, first: $first, after: $after) {
+                edges {
+                  node {
+                    dataRowId
+                    globalKey
+                    priority
+                    createdAt
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListLabelingParameterOverrides",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListLabelingParameterOverrides.model_validate(
+            data
+        ).labeling_parameter_overrides
+
+    async def get_labeling_queue(
+        self, project_id: str, first: int, **kwargs: Any
+    ) -> list[GetLabelingQueueLabelingQueue]:
+        query = gql("""
+            query GetLabelingQueue($projectId: ID!, $first: Int!) {
+              labelingQueue(projectId: $projectId, first: $first) {
+                dataRowId
+                globalKey
+                batchId
+                batchPriority
+                overridePriority
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "first": first}
+        response = await self.execute(
+            query=query,
+            operation_name="GetLabelingQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetLabelingQueue.model_validate(data).labeling_queue
+
+    async def list_project_members(
+        self,
+        project_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListProjectMembersProjectMembers:
+        query = gql("""
+            query ListProjectMembers($projectId: ID!, $first: Int!, $after: String) {
+              projectMembers(projectId: $projectId, first: $first, after: $after) {
+                edges {
+                  node {
+                    ...ProjectMemberFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+
+            fragment ProjectMemberFields on ProjectMember {
+              user {
+                ...UserFields
+              }
+              role
+              accessFrom
+            }
+
+            fragment UserFields on User {
+              id
+              email
+              name
+              role
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListProjectMembers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListProjectMembers.model_validate(data).project_members
+
+    async def set_project_member_role(
+        self, project_id: str, user_id: str, role: UserRole, **kwargs: Any
+    ) -> SetProjectMemberRoleSetProjectMemberRole:
+        query = gql("""
+            mutation SetProjectMemberRole($projectId: ID!, $userId: ID!, $role: UserRole!) {
+              setProjectMemberRole(projectId: $projectId, userId: $userId, role: $role) {
+                ...ProjectMemberFields
+              }
+            }
+
+            fragment ProjectMemberFields on ProjectMember {
+              user {
+                ...UserFields
+              }
+              role
+              accessFrom
+            }
+
+            fragment UserFields on User {
+              id
+              email
+              name
+              role
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "userId": user_id,
+            "role": role,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="SetProjectMemberRole",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetProjectMemberRole.model_validate(data).set_project_member_role
+
+    async def remove_project_member(
+        self, project_id: str, user_id: str, **kwargs: Any
+    ) -> RemoveProjectMemberRemoveProjectMember:
+        query = gql("""
+            mutation RemoveProjectMember($projectId: ID!, $userId: ID!) {
+              removeProjectMember(projectId: $projectId, userId: $userId) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "userId": user_id}
+        response = await self.execute(
+            query=query,
+            operation_name="RemoveProjectMember",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RemoveProjectMember.model_validate(data).remove_project_member
+
+    async def set_project_resource_tags(
+        self, project_id: str, tag_ids: list[str], **kwargs: Any
+    ) -> list[SetProjectResourceTagsSetProjectResourceTags]:
+        query = gql("""
+            mutation SetProjectResourceTags($projectId: ID!, $tagIds: [ID!]!) {
+              setProjectResourceTags(projectId: $projectId, tagIds: $tagIds) {
+                ...ResourceTagFields
+              }
+            }
+
+            fragment ResourceTagFields on ResourceTag {
+              id
+              text
+              color
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "tagIds": tag_ids}
+        response = await self.execute(
+            query=query,
+            operation_name="SetProjectResourceTags",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetProjectResourceTags.model_validate(data).set_project_resource_tags
+
+    async def get_project_resource_tags(
+        self, id: str, **kwargs: Any
+    ) -> GetProjectResourceTagsProject:
+        query = gql("""
+            query GetProjectResourceTags($id: ID!) {
+              project(id: $id) {
+                resourceTags {
+                  ...ResourceTagFields
+                }
+              }
+            }
+
+            fragment ResourceTagFields on ResourceTag {
+              id
+              text
+              color
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="GetProjectResourceTags",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetProjectResourceTags.model_validate(data).project
+
     async def get_project(self, id: str, **kwargs: Any) -> GetProjectProject:
         query = gql("""
             query GetProject($id: ID!) {
@@ -676,6 +2338,9 @@ class GeneratedClient(GeneratedClientBase):
                 email
                 name
               }
+              numberOfLabels
+              coveragePercentage
+              ontologyId
             }
             """)
         variables: dict[str, object] = {"id": id}
@@ -726,6 +2391,9 @@ class GeneratedClient(GeneratedClientBase):
                 email
                 name
               }
+              numberOfLabels
+              coveragePercentage
+              ontologyId
             }
             """)
         variables: dict[str, object] = {
@@ -764,6 +2432,9 @@ class GeneratedClient(GeneratedClientBase):
                 email
                 name
               }
+              numberOfLabels
+              coveragePercentage
+              ontologyId
             }
             """)
         variables: dict[str, object] = {"input": input}
@@ -798,6 +2469,9 @@ class GeneratedClient(GeneratedClientBase):
                 email
                 name
               }
+              numberOfLabels
+              coveragePercentage
+              ontologyId
             }
             """)
         variables: dict[str, object] = {"id": id, "input": input}
@@ -823,6 +2497,60 @@ class GeneratedClient(GeneratedClientBase):
         )
         data = self.get_data(response)
         return DeleteProject.model_validate(data).delete_project
+
+    async def create_resource_tag(
+        self, text: str, color: str, **kwargs: Any
+    ) -> CreateResourceTagCreateResourceTag:
+        query = gql("""
+            mutation CreateResourceTag($text: String!, $color: String!) {
+              createResourceTag(text: $text, color: $color) {
+                ...ResourceTagFields
+              }
+            }
+
+            fragment ResourceTagFields on ResourceTag {
+              id
+              text
+              color
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"text": text, "color": color}
+        response = await self.execute(
+            query=query,
+            operation_name="CreateResourceTag",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateResourceTag.model_validate(data).create_resource_tag
+
+    async def list_resource_tags(
+        self, **kwargs: Any
+    ) -> list[ListResourceTagsResourceTags]:
+        query = gql("""
+            query ListResourceTags {
+              resourceTags {
+                ...ResourceTagFields
+              }
+            }
+
+            fragment ResourceTagFields on ResourceTag {
+              id
+              text
+              color
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = await self.execute(
+            query=query,
+            operation_name="ListResourceTags",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListResourceTags.model_validate(data).resource_tags
 
     async def get_task(self, id: str, **kwargs: Any) -> GetTaskTask:
         query = gql("""
@@ -942,3 +2670,179 @@ class GeneratedClient(GeneratedClientBase):
         )
         data = self.get_data(response)
         return ListUsers.model_validate(data).users
+
+    async def create_webhook(
+        self, input: CreateWebhookInput, **kwargs: Any
+    ) -> CreateWebhookCreateWebhook:
+        query = gql("""
+            mutation CreateWebhook($input: CreateWebhookInput!) {
+              createWebhook(input: $input) {
+                ...WebhookFields
+              }
+            }
+
+            fragment WebhookFields on Webhook {
+              id
+              projectId
+              url
+              topics
+              status
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="CreateWebhook", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateWebhook.model_validate(data).create_webhook
+
+    async def update_webhook(
+        self, id: str, input: UpdateWebhookInput, **kwargs: Any
+    ) -> UpdateWebhookUpdateWebhook:
+        query = gql("""
+            mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {
+              updateWebhook(id: $id, input: $input) {
+                ...WebhookFields
+              }
+            }
+
+            fragment WebhookFields on Webhook {
+              id
+              projectId
+              url
+              topics
+              status
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "input": input}
+        response = await self.execute(
+            query=query, operation_name="UpdateWebhook", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateWebhook.model_validate(data).update_webhook
+
+    async def delete_webhook(
+        self, id: str, **kwargs: Any
+    ) -> DeleteWebhookDeleteWebhook:
+        query = gql("""
+            mutation DeleteWebhook($id: ID!) {
+              deleteWebhook(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="DeleteWebhook", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteWebhook.model_validate(data).delete_webhook
+
+    async def list_webhooks(
+        self,
+        first: int,
+        project_id: Union[Optional[str], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListWebhooksWebhooks:
+        query = gql("""
+            query ListWebhooks($projectId: ID, $first: Int!, $after: String) {
+              webhooks(projectId: $projectId, first: $first, after: $after) {
+                edges {
+                  node {
+                    ...WebhookFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+
+            fragment WebhookFields on Webhook {
+              id
+              projectId
+              url
+              topics
+              status
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListWebhooks", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListWebhooks.model_validate(data).webhooks
+
+    async def list_webhook_deliveries(
+        self,
+        webhook_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListWebhookDeliveriesWebhookDeliveries:
+        query = gql("""
+            query ListWebhookDeliveries($webhookId: ID!, $first: Int!, $after: String) {
+              webhookDeliveries(webhookId: $webhookId, first: $first, after: $after) {
+                edges {
+                  node {
+                    ...WebhookDeliveryFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+
+            fragment WebhookDeliveryFields on WebhookDelivery {
+              id
+              webhookId
+              topic
+              status
+              payload
+              attempts {
+                attempt
+                at
+                statusCode
+                error
+                durationMs
+              }
+              nextAttemptAt
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "webhookId": webhook_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListWebhookDeliveries",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListWebhookDeliveries.model_validate(data).webhook_deliveries

@@ -69,3 +69,41 @@ class MetadataKind(str, Enum):
     NUMBER = "NUMBER"
     DATETIME = "DATETIME"
     ENUM = "ENUM"
+
+
+class FeatureSchemaKind(str, Enum):
+    TOOL = "TOOL"
+    CLASSIFICATION = "CLASSIFICATION"
+
+
+class TaskQueueType(str, Enum):
+    INITIAL_LABELING = "INITIAL_LABELING"
+    MANUAL_REVIEW = "MANUAL_REVIEW"
+    MANUAL_REWORK = "MANUAL_REWORK"
+    DONE = "DONE"
+
+
+class ProjectAccessFrom(str, Enum):
+    ORGANIZATION = "ORGANIZATION"
+    PROJECT_MEMBERSHIP = "PROJECT_MEMBERSHIP"
+    USER_GROUP = "USER_GROUP"
+
+
+class WebhookTopic(str, Enum):
+    LABEL_CREATED = "LABEL_CREATED"
+    LABEL_UPDATED = "LABEL_UPDATED"
+    LABEL_DELETED = "LABEL_DELETED"
+    REVIEW_CREATED = "REVIEW_CREATED"
+    REVIEW_UPDATED = "REVIEW_UPDATED"
+    REVIEW_DELETED = "REVIEW_DELETED"
+
+
+class WebhookStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class WebhookDeliveryStatus(str, Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

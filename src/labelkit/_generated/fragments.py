@@ -9,13 +9,45 @@ from pydantic import Field
 from .base_model import BaseModel
 from .enums import (
     AttachmentType,
+    FeatureSchemaKind,
     MediaType,
     MetadataKind,
+    ProjectAccessFrom,
     QualityMode,
     QueueMode,
     TaskStatus,
     UserRole,
+    WebhookDeliveryStatus,
+    WebhookStatus,
+    WebhookTopic,
 )
+
+
+class BatchFields(BaseModel):
+    id: str
+    project_id: str = Field(alias="projectId")
+    name: str
+    priority: int
+    size: int
+    consensus_settings: Optional["BatchFieldsConsensusSettings"] = Field(
+        alias="consensusSettings"
+    )
+    archived: bool
+    failed_data_rows: Any = Field(alias="failedDataRows")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    created_by: "BatchFieldsCreatedBy" = Field(alias="createdBy")
+
+
+class BatchFieldsConsensusSettings(BaseModel):
+    number_of_labels: int = Field(alias="numberOfLabels")
+    coverage_percentage: float = Field(alias="coveragePercentage")
+
+
+class BatchFieldsCreatedBy(BaseModel):
+    id: str
+    email: str
+    name: str
 
 
 class DataRowFields(BaseModel):
@@ -53,10 +85,40 @@ class DatasetFieldsCreatedBy(BaseModel):
     name: str
 
 
+class FeatureSchemaFields(BaseModel):
+    id: str
+    name: str
+    kind: FeatureSchemaKind
+    color: Optional[str]
+    normalized: Any
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
 class GlobalKeyErrorFields(BaseModel):
     data_row_id: Optional[str] = Field(alias="dataRowId")
     global_key: Optional[str] = Field(alias="globalKey")
     error: str
+
+
+class InviteFields(BaseModel):
+    id: str
+    email: str
+    role: UserRole
+    project_roles: list["InviteFieldsProjectRoles"] = Field(alias="projectRoles")
+    created_at: datetime = Field(alias="createdAt")
+    invited_by: "InviteFieldsInvitedBy" = Field(alias="invitedBy")
+
+
+class InviteFieldsProjectRoles(BaseModel):
+    project_id: str = Field(alias="projectId")
+    role: UserRole
+
+
+class InviteFieldsInvitedBy(BaseModel):
+    id: str
+    email: str
+    name: str
 
 
 class MetadataFieldFields(BaseModel):
@@ -65,6 +127,25 @@ class MetadataFieldFields(BaseModel):
     kind: MetadataKind
     options: list[str]
     reserved: bool
+
+
+class OntologyFields(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]
+    media_type: MediaType = Field(alias="mediaType")
+    normalized: Any
+    object_schema_count: int = Field(alias="objectSchemaCount")
+    classification_schema_count: int = Field(alias="classificationSchemaCount")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    created_by: "OntologyFieldsCreatedBy" = Field(alias="createdBy")
+
+
+class OntologyFieldsCreatedBy(BaseModel):
+    id: str
+    email: str
+    name: str
 
 
 class OrganizationFields(BaseModel):
@@ -90,12 +171,40 @@ class ProjectFields(BaseModel):
     updated_at: datetime = Field(alias="updatedAt")
     last_activity_time: Optional[datetime] = Field(alias="lastActivityTime")
     created_by: "ProjectFieldsCreatedBy" = Field(alias="createdBy")
+    number_of_labels: int = Field(alias="numberOfLabels")
+    coverage_percentage: float = Field(alias="coveragePercentage")
+    ontology_id: Optional[str] = Field(alias="ontologyId")
 
 
 class ProjectFieldsCreatedBy(BaseModel):
     id: str
     email: str
     name: str
+
+
+class UserFields(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: UserRole
+    created_at: datetime = Field(alias="createdAt")
+
+
+class ProjectMemberFields(BaseModel):
+    user: "ProjectMemberFieldsUser"
+    role: UserRole
+    access_from: ProjectAccessFrom = Field(alias="accessFrom")
+
+
+class ProjectMemberFieldsUser(UserFields):
+    pass
+
+
+class ResourceTagFields(BaseModel):
+    id: str
+    text: str
+    color: str
+    created_at: datetime = Field(alias="createdAt")
 
 
 class TaskFields(BaseModel):
@@ -110,20 +219,50 @@ class TaskFields(BaseModel):
     failed_data_rows: Any = Field(alias="failedDataRows")
 
 
-class UserFields(BaseModel):
+class WebhookDeliveryFields(BaseModel):
     id: str
-    email: str
-    name: str
-    role: UserRole
+    webhook_id: str = Field(alias="webhookId")
+    topic: WebhookTopic
+    status: WebhookDeliveryStatus
+    payload: Any
+    attempts: list["WebhookDeliveryFieldsAttempts"]
+    next_attempt_at: Optional[datetime] = Field(alias="nextAttemptAt")
     created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
 
 
+class WebhookDeliveryFieldsAttempts(BaseModel):
+    attempt: int
+    at: datetime
+    status_code: Optional[int] = Field(alias="statusCode")
+    error: Optional[str]
+    duration_ms: float = Field(alias="durationMs")
+
+
+class WebhookFields(BaseModel):
+    id: str
+    project_id: Optional[str] = Field(alias="projectId")
+    url: str
+    topics: list[WebhookTopic]
+    status: WebhookStatus
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
+BatchFields.model_rebuild()
 DataRowFields.model_rebuild()
 DatasetFields.model_rebuild()
+FeatureSchemaFields.model_rebuild()
 GlobalKeyErrorFields.model_rebuild()
+InviteFields.model_rebuild()
 MetadataFieldFields.model_rebuild()
+OntologyFields.model_rebuild()
 OrganizationFields.model_rebuild()
 PageInfoFields.model_rebuild()
 ProjectFields.model_rebuild()
-TaskFields.model_rebuild()
 UserFields.model_rebuild()
+ProjectMemberFields.model_rebuild()
+ResourceTagFields.model_rebuild()
+TaskFields.model_rebuild()
+WebhookDeliveryFields.model_rebuild()
+WebhookFields.model_rebuild()

@@ -6,7 +6,16 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import AttachmentType, MediaType, MetadataKind, QualityMode, QueueMode
+from .enums import (
+    AttachmentType,
+    MediaType,
+    MetadataKind,
+    QualityMode,
+    QueueMode,
+    UserRole,
+    WebhookStatus,
+    WebhookTopic,
+)
 
 
 class MetadataFieldInput(BaseModel):
@@ -38,6 +47,12 @@ class CreateProjectInput(BaseModel):
     quality_mode: Optional[QualityMode] = Field(
         alias="qualityMode", default=QualityMode.BENCHMARK
     )
+    number_of_labels: Optional[int] = Field(alias="numberOfLabels", default=None)
+    "CONSENSUS only: labels per consensus row, 2..20 (default 3)."
+    coverage_percentage: Optional[float] = Field(
+        alias="coveragePercentage", default=None
+    )
+    "CONSENSUS only: share of rows labeled by consensus, 0..1 (default 1.0)."
 
 
 class UpdateProjectInput(BaseModel):
@@ -75,6 +90,61 @@ class UpdateDataRowInput(BaseModel):
     global_key: Optional[str] = Field(alias="globalKey", default=None)
     external_id: Optional[str] = Field(alias="externalId", default=None)
     metadata: Optional[Any] = None
+
+
+class FeatureSchemaFilter(BaseModel):
+    name_contains: Optional[str] = Field(alias="nameContains", default=None)
+    "Case-insensitive substring of the name."
+
+
+class OntologyFilter(BaseModel):
+    name_contains: Optional[str] = Field(alias="nameContains", default=None)
+    "Case-insensitive substring of the name."
+
+
+class CreateOntologyInput(BaseModel):
+    name: str
+    description: Optional[str] = None
+    normalized: Any
+    "{tools: [...], classifications: [...]}; a node with a featureSchemaId reuses that schema."
+    media_type: Optional[MediaType] = Field(alias="mediaType", default=None)
+    "IMAGE when omitted."
+
+
+class ConsensusSettingsInput(BaseModel):
+    number_of_labels: int = Field(alias="numberOfLabels")
+    coverage_percentage: float = Field(alias="coveragePercentage")
+
+
+class LabelingParameterOverrideInput(BaseModel):
+    """Exactly one of dataRowId and globalKey."""
+
+    data_row_id: Optional[str] = Field(alias="dataRowId", default=None)
+    global_key: Optional[str] = Field(alias="globalKey", default=None)
+    priority: int
+    "A 32-bit integer; lower is labeled first."
+
+
+class ProjectRoleInput(BaseModel):
+    project_id: str = Field(alias="projectId")
+    role: UserRole
+
+
+class CreateWebhookInput(BaseModel):
+    project_id: Optional[str] = Field(alias="projectId", default=None)
+    "Omitted: events of every project of the organization."
+    url: str
+    "http(s) URL that receives the POSTs."
+    secret: str
+    "Signs each body: X-Labelkit-Signature: sha256=<hex HMAC-SHA256 of the body>."
+    topics: list[WebhookTopic]
+
+
+class UpdateWebhookInput(BaseModel):
+    url: Optional[str] = None
+    secret: Optional[str] = None
+    topics: Optional[list[WebhookTopic]] = None
+    status: Optional[WebhookStatus] = None
 
 
 DataRowInput.model_rebuild()

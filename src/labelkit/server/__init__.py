@@ -12,9 +12,11 @@ from .admin import (
     temporary_postgres_database,
 )
 from .app import create_app
+from .faults import FaultPlan
 from .state import ServerState
 
 __all__ = [
+    "FaultPlan",
     "ServerState",
     "create_app",
     "create_database",

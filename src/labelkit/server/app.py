@@ -20,6 +20,7 @@ from .context import make_context
 from .errors import format_error
 from .execution import DocumentCache, LabelkitHTTPHandler
 from .fast_execution import FastExecutionContext
+from .faults import FaultMiddleware, FaultPlan, quiet_uvicorn_logs
 from .files import serve_file
 from .idempotency import IdempotencyMiddleware
 from .request_id import RequestIdMiddleware
@@ -44,6 +45,7 @@ def create_app(
     *,
     dev_key: str | None = None,
     data_dir: str | Path | None = None,
+    faults: FaultPlan | None = None,
 ) -> Starlette:
     """The reference server for `schema.graphql`.
 
@@ -80,6 +82,10 @@ def create_app(
         finally:
             await state.shutdown()
 
+    # Outermost, so that a dropped commit has already been recorded for idempotent replay.
+    fault_middleware = [Middleware(FaultMiddleware, plan=faults)] if faults is not None else []
+    if faults is not None:
+        quiet_uvicorn_logs()
     app = Starlette(
         debug=False,
         routes=[
@@ -88,6 +94,7 @@ def create_app(
             Route("/files/{file_id}", serve_file, methods=["GET"]),
         ],
         middleware=[
+            *fault_middleware,
             Middleware(RequestIdMiddleware),
             Middleware(AuthMiddleware, state=state),
             Middleware(IdempotencyMiddleware, state=state),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,6 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from .auth import Principal
+from .metadata import (
+    RESERVED_FIELDS,
+    RESERVED_RULES,
+    MetadataRules,
+    custom_fields,
+    needs_custom_fields,
+)
 from .models import Dataset, Organization, User
 from .request_id import request_info
 from .state import ServerState
@@ -71,6 +78,18 @@ class Context:
         return await self._memoized(
             ("organization", self.organization_id), lambda: self._first(statement)
         )
+
+    async def metadata_rules(self, metadata_values: Iterable[Any]) -> MetadataRules:
+        """The checks for these metadata objects; the schema is read at most once a request,
+        and not at all when only reserved fields are used."""
+        if not needs_custom_fields(metadata_values):
+            return RESERVED_RULES
+        return await self._memoized(("metadata_rules", self.organization_id), self._load_rules)
+
+    async def _load_rules(self) -> MetadataRules:
+        async with self.state.engine.connect() as connection:
+            fields = await custom_fields(connection, self.organization_id)
+        return MetadataRules((*RESERVED_FIELDS, *fields))
 
 
 def make_context(state: ServerState) -> Callable[[Request, Any], Context]:

@@ -40,6 +40,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; NORMAL is durable enough with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Bulk imports touch pages all over the secondary indexes (global keys, external ids):
+    # the default 2 MB cache made every chunk re-read them, and checkpoints every 1,000 WAL
+    # pages rewrote the same index pages over and over. Measured at 100,000 rows: insert plus
+    # commit of a 1,000-row chunk went from about 31 ms to 16 ms.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     # Off by default in SQLite; deleting a dataset relies on ON DELETE CASCADE.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -99,11 +99,13 @@ def format_error(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
     return formatted
 
 
-def error_body(code: ErrorCode, message: str, request_id: str | None) -> bytes:
-    """A GraphQL-shaped error response body for errors raised outside GraphQL execution."""
-    payload = {
-        "errors": [
-            {"message": message, "extensions": {"code": code.value, "requestId": request_id}}
-        ]
-    }
+def error_body(
+    code: ErrorCode, message: str, request_id: str | None, *, reason: str | None = None
+) -> bytes:
+    """A GraphQL-shaped error response body for errors raised outside GraphQL execution;
+    `reason` refines the code for clients that act on it."""
+    extensions: dict[str, str | None] = {"code": code.value, "requestId": request_id}
+    if reason is not None:
+        extensions["reason"] = reason
+    payload = {"errors": [{"message": message, "extensions": extensions}]}
     return json.dumps(payload, separators=(",", ":")).encode()

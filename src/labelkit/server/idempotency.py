@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +39,9 @@ KEY_TTL = timedelta(hours=24)
 # A reservation older than this whose request never finished (a crashed process) is taken over.
 ABANDONED_AFTER = timedelta(minutes=5)
 PURGE_INTERVAL_SECONDS = 600.0
+
+#: `extensions.reason` of the answer to a key whose first request is still running.
+KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
 
 _VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _BOUNDARY = re.compile(rb"boundary=\"?([^\";]+)\"?")
@@ -152,13 +155,14 @@ class IdempotencyMiddleware:
             await self._mismatch(send, info)
             return
         if decision is _Decision.IN_PROGRESS:
-            await self._error(
-                send,
-                409,
+            # Retryable: the first request will finish (or be released), then this one replays.
+            body = error_body(
                 ErrorCode.CONFLICT,
                 "A request with this Idempotency-Key is still in progress",
-                info,
+                info.request_id,
+                reason=KEY_IN_USE,
             )
+            await send_json(send, 409, body, [(b"retry-after", b"1")])
             return
 
         captured = _Captured()
@@ -172,7 +176,8 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, _replay_body(body, receive), capture)
         except BaseException:
-            await self._release(slot)
+            # Shielded: a cancelled request must not leave its key reserved.
+            await asyncio.shield(self._release(slot))
             raise
         if captured.start is None:  # the client went away before any response
             await self._release(slot)
@@ -191,7 +196,22 @@ class IdempotencyMiddleware:
     ) -> tuple[_Decision, IdempotencyKey | None]:
         now = utcnow()
         try:
-            async with self.state.sessions.begin() as session:
+            # A new key, by far the most common case, costs one statement. Bulk imports send a
+            # key with every chunk, so this bookkeeping is on their critical path.
+            async with self.state.write_turn(), self.state.engine.begin() as connection:
+                await connection.execute(
+                    insert(IdempotencyKey).values(
+                        organization_id=slot[0],
+                        key=slot[1],
+                        request_hash=request_hash,
+                        created_at=now,
+                    )
+                )
+            return _Decision.RUN, None
+        except IntegrityError:
+            pass  # the key is known: decide below
+        try:
+            async with self.state.write_turn(), self.state.sessions.begin() as session:
                 record = await session.get(IdempotencyKey, slot)
                 if record is not None and _as_utc(record.created_at) < now - KEY_TTL:
                     await session.delete(record)
@@ -220,15 +240,16 @@ class IdempotencyMiddleware:
             return _Decision.IN_PROGRESS, None
 
     async def _complete(self, slot: tuple[str, str], status: int, body: bytes) -> None:
-        async with self.state.sessions.begin() as session:
-            record = await session.get(IdempotencyKey, slot)
-            if record is not None:
-                record.status_code = status
-                record.response_body = body
+        async with self.state.write_turn(), self.state.engine.begin() as connection:
+            await connection.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.organization_id == slot[0], IdempotencyKey.key == slot[1])
+                .values(status_code=status, response_body=body)
+            )
 
     async def _release(self, slot: tuple[str, str]) -> None:
         try:
-            async with self.state.sessions.begin() as session:
+            async with self.state.write_turn(), self.state.sessions.begin() as session:
                 await session.execute(
                     delete(IdempotencyKey).where(
                         IdempotencyKey.organization_id == slot[0], IdempotencyKey.key == slot[1]

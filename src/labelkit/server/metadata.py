@@ -13,16 +13,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .models import MetadataField
 
 __all__ = [
     "KINDS",
     "RESERVED_FIELDS",
+    "RESERVED_NAMES",
+    "RESERVED_RULES",
     "FieldSpec",
     "MetadataRules",
+    "custom_fields",
+    "field_payload",
     "load_metadata_rules",
+    "needs_custom_fields",
 ]
 
 KINDS = ("STRING", "NUMBER", "DATETIME", "ENUM")
@@ -132,12 +137,14 @@ async def custom_fields(connection: AsyncConnection, organization_id: str) -> li
 
 
 async def load_metadata_rules(
-    connection: AsyncConnection, organization_id: str, metadata_values: Iterable[Any]
+    engine: AsyncEngine, organization_id: str, metadata_values: Iterable[Any]
 ) -> MetadataRules:
     """The rules for these rows: the reserved fields alone, without a query, when enough."""
     if not needs_custom_fields(metadata_values):
         return RESERVED_RULES
-    return MetadataRules((*RESERVED_FIELDS, *await custom_fields(connection, organization_id)))
+    async with engine.connect() as connection:
+        fields = await custom_fields(connection, organization_id)
+    return MetadataRules((*RESERVED_FIELDS, *fields))
 
 
 def field_payload(spec: FieldSpec) -> Mapping[str, Any]:

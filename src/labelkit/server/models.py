@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -37,6 +40,29 @@ __all__ = [
     "Task",
     "User",
     "utcnow",
+]
+__all__ += [
+    "Batch",
+    "BatchRow",
+    "FeatureSchema",
+    "Invite",
+    "Label",
+    "LabelFeature",
+    "LabelingOverride",
+    "Ontology",
+    "OntologyFeature",
+    "ProjectMembership",
+    "ProjectResourceTag",
+    "ResourceTag",
+    "Webhook",
+    "WebhookDelivery",
+]
+__all__ += [
+    "AnnotationStatusRow",
+    "Export",
+    "LabelImport",
+    "Prediction",
+    "Review",
 ]
 
 IdType = String(32).with_variant(String(32, collation="C"), "postgresql")
@@ -101,6 +127,10 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     last_activity_time: Mapped[datetime | None] = mapped_column(Timestamp)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    # Project workflow (migration 0003); ontology_id has no foreign key, see the migration.
+    ontology_id: Mapped[str | None] = mapped_column(IdType, index=True)
+    number_of_labels: Mapped[int] = mapped_column(Integer, server_default="1")
+    coverage_percentage: Mapped[float] = mapped_column(Float, server_default="1.0")
 
     created_by: Mapped[User] = relationship(lazy="raise")
 
@@ -217,3 +247,334 @@ class Task(Base):
     failed_data_rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# --- Project workflow (migration 0003) -------------------------------------------------------
+
+
+class FeatureSchema(Base):
+    """A root tool or classification; nested nodes live inside `normalized`."""
+
+    __tablename__ = "feature_schemas"
+    __table_args__ = (Index("ix_feature_schemas_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    color: Mapped[str | None] = mapped_column(String(32))
+    normalized: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Ontology(Base):
+    __tablename__ = "ontologies"
+    __table_args__ = (Index("ix_ontologies_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(32))
+    instructions_file_id: Mapped[str | None] = mapped_column(ForeignKey("files.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+
+
+class OntologyFeature(Base):
+    __tablename__ = "ontology_features"
+
+    ontology_id: Mapped[str] = mapped_column(
+        ForeignKey("ontologies.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_schema_id: Mapped[str] = mapped_column(
+        ForeignKey("feature_schemas.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    archived: Mapped[bool] = mapped_column(Boolean)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    __table_args__ = (
+        Index("ix_batches_project_id", "project_id", "id"),
+        UniqueConstraint("project_id", "name", name="uq_batches_project_name"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    consensus_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean)
+    failed_data_rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+
+
+class BatchRow(Base):
+    """A data row of a batch, with the workflow step (`queue`) it is in."""
+
+    __tablename__ = "batch_rows"
+    __table_args__ = (
+        # A row is in at most one active batch of a project.
+        Index(
+            "uq_batch_rows_active",
+            "project_id",
+            "data_row_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        Index("ix_batch_rows_project_data_row", "project_id", "data_row_id"),
+    )
+
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_row_id: Mapped[str] = mapped_column(
+        ForeignKey("data_rows.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # No foreign key: the batch's own cascades it, and it would cost a check per row.
+    project_id: Mapped[str] = mapped_column(IdType)
+    active: Mapped[bool] = mapped_column(Boolean)
+    queue: Mapped[str] = mapped_column(String(32))
+
+
+class LabelingOverride(Base):
+    __tablename__ = "labeling_overrides"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_row_id: Mapped[str] = mapped_column(
+        ForeignKey("data_rows.id", ondelete="CASCADE"), primary_key=True
+    )
+    priority: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Label(Base):
+    """A label of one data row in one project; `payload` is its list of annotations."""
+
+    __tablename__ = "labels"
+    __table_args__ = (
+        Index("ix_labels_project_data_row", "project_id", "data_row_id"),
+        Index("ix_labels_project_id", "project_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    data_row_id: Mapped[str] = mapped_column(
+        ForeignKey("data_rows.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    payload: Mapped[Any] = mapped_column(JSON)
+    # Labels API (migration 0004); import_id has no foreign key, see the migration.
+    seconds_to_label: Mapped[float | None] = mapped_column(Float)
+    is_benchmark_reference: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    benchmark_created_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    import_id: Mapped[str | None] = mapped_column(IdType, index=True)
+
+
+class LabelFeature(Base):
+    """Which feature schemas (root or nested) a label uses."""
+
+    __tablename__ = "label_features"
+
+    label_id: Mapped[str] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_schema_id: Mapped[str] = mapped_column(IdType, primary_key=True, index=True)
+
+
+class ProjectMembership(Base):
+    __tablename__ = "project_memberships"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    project_roles: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    invited_by_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class ResourceTag(Base):
+    __tablename__ = "resource_tags"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "text", name="uq_resource_tags_org_text"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(255))
+    color: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ProjectResourceTag(Base):
+    __tablename__ = "project_resource_tags"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[str] = mapped_column(
+        ForeignKey("resource_tags.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("ix_webhooks_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_webhook_id", "webhook_id", "id"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    # The exact bytes signed and sent, as UTF-8 text.
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    lease_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# --- Labels, imports and exports (migration 0004) --------------------------------------------
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_label_id", "label_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    label_id: Mapped[str] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Prediction(Base):
+    """A model's annotations for a data row; pre-labels are predictions written by an import."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        Index("ix_predictions_project_id", "project_id", "id"),
+        Index("ix_predictions_project_data_row", "project_id", "data_row_id"),
+    )
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    data_row_id: Mapped[str] = mapped_column(
+        ForeignKey("data_rows.id", ondelete="CASCADE"), index=True
+    )
+    model_version: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[float | None] = mapped_column(Float)
+    payload: Mapped[Any] = mapped_column(JSON)
+    import_id: Mapped[str | None] = mapped_column(IdType, index=True)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class LabelImport(Base):
+    __tablename__ = "label_imports"
+    __table_args__ = (Index("ix_label_imports_project_id", "project_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    annotation_count: Mapped[int] = mapped_column(Integer)
+    success_count: Mapped[int] = mapped_column(Integer)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[list[str]] = mapped_column(JSON)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AnnotationStatusRow(Base):
+    """What an import did with one annotation, by its index in the import's input."""
+
+    __tablename__ = "annotation_statuses"
+    __table_args__ = (Index("ix_annotation_statuses_status", "import_id", "status", "idx"),)
+
+    import_id: Mapped[str] = mapped_column(
+        ForeignKey("label_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uuid: Mapped[str | None] = mapped_column(String(64))
+    data_row_id: Mapped[str | None] = mapped_column(IdType)
+    global_key: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(8))
+    errors: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+
+class Export(Base):
+    __tablename__ = "exports"
+    __table_args__ = (Index("ix_exports_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(255))
+    snapshot: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    errors: Mapped[list[str]] = mapped_column(JSON)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -7,7 +7,23 @@ from typing import Any
 from ariadne import ObjectType
 
 from ..pagination import resolve_total_count
-from . import data_rows, datasets, projects, uploads, users
+from . import (
+    batches,
+    data_rows,
+    datasets,
+    global_keys,
+    imports,
+    metadata,
+    ontologies,
+    people,
+    projects,
+    queue,
+    tags,
+    tasks,
+    uploads,
+    users,
+    webhooks,
+)
 from .common import mutation, query
 
 __all__ = ["bindables"]
@@ -31,5 +47,16 @@ bindables: list[Any] = [
     *datasets.bindables,
     *data_rows.bindables,
     *uploads.bindables,
+    *tasks.bindables,
+    *imports.bindables,
+    *global_keys.bindables,
+    *metadata.bindables,
+    # Project workflow
+    *ontologies.bindables,
+    *batches.bindables,
+    *queue.bindables,
+    *people.bindables,
+    *tags.bindables,
+    *webhooks.bindables,
     *_connection_types(),
 ]

@@ -18,7 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from ..context import Context
 from ..errors import ApiError, ErrorCode, not_found, validation
+from ..fast_execution import FieldAttr
 from ..ids import new_ids
+from ..metadata import MetadataRules
 from ..models import Attachment, DataRow, Dataset, utcnow
 from ..pagination import Connection, check_first, decode_cursor, keyset, make_connection
 from .common import context, mutation, query, require_text
@@ -76,9 +78,8 @@ async def _taken_global_keys(
     return sorted(key for key in (await session.scalars(statement)).all() if key is not None)
 
 
-@data_row_type.field("metadata")
-def resolve_metadata(row: DataRow | CreatedDataRow, _info: GraphQLResolveInfo) -> Any:
-    return row.meta
+# `metadata` is reserved on SQLAlchemy models, so the attribute is `meta`.
+data_row_type.set_field("metadata", FieldAttr("meta"))
 
 
 @data_row_type.field("dataset")
@@ -147,13 +148,14 @@ async def resolve_data_rows(
     return make_connection(rows, limit, total_count)
 
 
-def _check_rows(rows: list[dict[str, Any]]) -> list[str]:
+def _check_rows(rows: list[dict[str, Any]], rules: MetadataRules) -> list[str]:
     """Validates the input rows and returns their global keys."""
-    if len(rows) > MAX_ROWS_PER_CALL:
-        raise validation(f"At most {MAX_ROWS_PER_CALL} rows per call, got {len(rows)}")
     keys: list[str] = []
     for index, row in enumerate(rows):
         require_text(row.get("row_data"), f"rows[{index}].rowData", max_length=None)
+        metadata = row.get("metadata")
+        if metadata is not None and (reason := rules.problem(metadata)) is not None:
+            raise validation(f"rows[{index}].metadata: {reason}")
         attachments = row.get("attachments") or []
         if len(attachments) > MAX_ATTACHMENTS_PER_ROW:
             raise validation(
@@ -182,7 +184,10 @@ async def resolve_create_data_rows(
     _: None, info: GraphQLResolveInfo, dataset_id: str, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     ctx = context(info)
-    keys = _check_rows(rows)
+    if len(rows) > MAX_ROWS_PER_CALL:
+        raise validation(f"At most {MAX_ROWS_PER_CALL} rows per call, got {len(rows)}")
+    rules = await ctx.metadata_rules(row.get("metadata") for row in rows)
+    keys = _check_rows(rows, rules)
     now = utcnow()
     created = [
         CreatedDataRow(
@@ -271,7 +276,11 @@ async def resolve_update_data_row(
     if "external_id" in input:
         changes["external_id"] = input["external_id"]
     if "metadata" in input:
-        changes["meta"] = input["metadata"] if input["metadata"] is not None else {}
+        metadata = input["metadata"] if input["metadata"] is not None else {}
+        reason = (await ctx.metadata_rules([metadata])).problem(metadata)
+        if reason is not None:
+            raise validation(f"metadata: {reason}")
+        changes["meta"] = metadata
     try:
         async with ctx.transaction() as session:
             row = await session.scalar(

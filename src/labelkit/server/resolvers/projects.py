@@ -9,7 +9,7 @@ from graphql import GraphQLResolveInfo
 from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import not_found
+from ..errors import not_found, validation
 from ..ids import new_id
 from ..models import Project, utcnow
 from ..pagination import Connection, check_first, decode_cursor, keyset, make_connection
@@ -58,11 +58,33 @@ async def resolve_projects(
     return make_connection(projects, limit, lambda: count_where(ctx, Project, *conditions))
 
 
+MAX_CONSENSUS_LABELS = 20
+
+
+def _quality_settings(input: dict[str, Any]) -> tuple[int, float]:
+    """(number of labels, coverage): fixed at (1, 1.0) in BENCHMARK mode."""
+    labels, coverage = input.get("number_of_labels"), input.get("coverage_percentage")
+    if (input.get("quality_mode") or "BENCHMARK") == "BENCHMARK":
+        if labels not in (None, 1) or coverage not in (None, 1.0):
+            raise validation("numberOfLabels and coveragePercentage apply to CONSENSUS projects")
+        return 1, 1.0
+    labels = 3 if labels is None else labels
+    coverage = 1.0 if coverage is None else coverage
+    if not 2 <= labels <= MAX_CONSENSUS_LABELS:
+        raise validation(
+            f"numberOfLabels must be between 2 and {MAX_CONSENSUS_LABELS}, got {labels}"
+        )
+    if not 0.0 <= coverage <= 1.0:
+        raise validation(f"coveragePercentage must be between 0 and 1, got {coverage}")
+    return labels, coverage
+
+
 @mutation.field("createProject")
 async def resolve_create_project(
     _: None, info: GraphQLResolveInfo, input: dict[str, Any]
 ) -> Project:
     ctx = context(info)
+    number_of_labels, coverage_percentage = _quality_settings(input)
     now = utcnow()
     project = Project(
         id=new_id("prj"),
@@ -72,6 +94,8 @@ async def resolve_create_project(
         media_type=input.get("media_type") or "IMAGE",
         queue_mode=input.get("queue_mode") or "BATCH",
         quality_mode=input.get("quality_mode") or "BENCHMARK",
+        number_of_labels=number_of_labels,
+        coverage_percentage=coverage_percentage,
         created_at=now,
         updated_at=now,
         created_by_id=ctx.principal.user_id,

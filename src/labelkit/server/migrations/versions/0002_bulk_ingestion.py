@@ -53,9 +53,7 @@ def upgrade() -> None:
         sa.Column("created_at", Timestamp, nullable=False),
         sa.UniqueConstraint("organization_id", "name", name="uq_metadata_fields_org_name"),
     )
-    op.create_index(
-        "ix_data_rows_org_external_id", "data_rows", ["organization_id", "external_id"]
-    )
+    op.create_index("ix_data_rows_org_external_id", "data_rows", ["organization_id", "external_id"])
 
 
 def downgrade() -> None:
