@@ -115,11 +115,11 @@ async def bench_pagination(server: LocalServer, rows: int, rounds: int) -> None:
             )
 
 
-def generated_rows(count: int) -> Iterator[dict[str, object]]:
+def generated_rows(count: int, prefix: str = "img") -> Iterator[dict[str, object]]:
     for i in range(count):
         yield {
             "row_data": f"https://example.com/images/{i}.jpg",
-            "global_key": f"img-{i}",
+            "global_key": f"{prefix}-{i}",
             "external_id": f"{i}.jpg",
         }
 
@@ -132,7 +132,10 @@ async def ingest_once(
         dataset = await client.datasets.create(name=f"bench ingest {rows}")
         cpu, wall = time.process_time(), time.perf_counter()
         report = await client.data_rows.create_many(
-            dataset.id, generated_rows(rows), chunk_size=chunk_size, concurrency=concurrency
+            dataset.id,
+            generated_rows(rows, dataset.id),
+            chunk_size=chunk_size,
+            concurrency=concurrency,
         )
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         assert report.created == rows and report.failed == 0, report
@@ -160,9 +163,11 @@ def bench_ingest(
         output = subprocess.run(
             [sys.executable, __file__, "ingest-once", "--url", server.url, "--api-key", server.api_key,
              "--rows", str(rows), "--chunk-size", str(chunk_size), "--concurrency", str(concurrency)],
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
-        figures = json.loads(output)
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if output.returncode != 0:
+            raise SystemExit(f"ingest of {rows:,} rows failed:\n{output.stderr}")
+        figures = json.loads(output.stdout)
         print(
             f"  {rows:>9,} rows  {figures['rows_per_s']:>9,.0f} rows/s  {figures['seconds']:6.1f} s  "
             f"client CPU {figures['cpu_us_per_row']:5.1f} µs/row (of which generating rows "
