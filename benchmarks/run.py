@@ -175,14 +175,65 @@ def bench_ingest(
         )
 
 
+async def batches_once(url: str, api_key: str, prefix: str, rows: int) -> dict[str, float]:
+    """One `batches.create_many` over `rows` existing global keys; returns its figures."""
+    async with labelkit.Client(api_key=api_key, url=url) as client:
+        project = await client.projects.create(name=f"bench batches {rows}")
+        keys = [f"{prefix}-{i}" for i in range(rows)]
+        wall = time.perf_counter()
+        task = await client.batches.create_many(project.id, "bench-", global_keys=keys)
+        wall = time.perf_counter() - wall
+        assert task.result["createdCount"] == rows, task.result
+    return {
+        "rows": rows,
+        "seconds": wall,
+        "batches": len(task.result["batchIds"]),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+async def bench_batches(server: LocalServer, label: str, rows: int) -> None:
+    """`create_batches` over `rows` rows: the rows are made first, then batched from a fresh
+    client process (so that its peak RSS is the batching's own)."""
+    prefix = f"bb{int(time.time())}"
+    async with server.client(timeout=300) as client:
+        dataset = await client.datasets.create(name=f"bench batches {rows}")
+        report = await client.data_rows.create_many(
+            dataset.id,
+            (
+                {"row_data": f"https://example.com/{i}.jpg", "global_key": f"{prefix}-{i}"}
+                for i in range(rows)
+            ),
+            chunk_size=5000,
+        )
+        assert report.created == rows, report
+    # In a thread: the subprocess must not block the event loop (or its server client).
+    completed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, __file__, "batches-once", "--url", server.url, "--api-key", server.api_key,
+         "--prefix", prefix, "--rows", str(rows)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    output = completed.stdout
+    figures = json.loads(output)
+    print(f"create_batches ({label}): {rows:,} rows in {figures['batches']:.0f} batches of 100,000")
+    print(
+        f"  {figures['seconds']:6.1f} s  {rows / figures['seconds']:>9,.0f} rows/s  "
+        f"client peak RSS {figures['peak_rss_mb']:6.1f} MB"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--ingest-rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--only", choices=["overhead", "pagination", "ingest"], nargs="+")
+    parser.add_argument("--batch-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--only", choices=["overhead", "pagination", "ingest", "batches"], nargs="+"
+    )
     args = parser.parse_args()
-    only = set(args.only or ["overhead", "pagination", "ingest"])
+    only = set(args.only or ["overhead", "pagination", "ingest", "batches"])
 
     if "overhead" in only:
         await bench_call_overhead(args.rounds, calls=2000)
@@ -203,6 +254,32 @@ async def main() -> None:
                 bench_ingest(server, "PostgreSQL", args.ingest_rows, chunk_size=1000, concurrency=4)
         else:
             print("  (set LABELKIT_TEST_POSTGRES_URL to measure PostgreSQL too)")
+    if "batches" in only:
+        await bench_batches_all(args.batch_rows)
+
+
+async def bench_batches_all(rows: int) -> None:
+    with LocalServer.start() as server:
+        await bench_batches(server, "SQLite", rows)
+    postgres = os.environ.get("LABELKIT_TEST_POSTGRES_URL")
+    if postgres:
+        from labelkit.server.admin import temporary_postgres_database
+
+        with (
+            temporary_postgres_database(postgres, prefix="labelkit_bench") as url,
+            LocalServer.start(url) as server,
+        ):
+            await bench_batches(server, "PostgreSQL", rows)
+
+
+def batches_once_main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    for name in ("--url", "--api-key", "--prefix"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--rows", type=int, required=True)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(batches_once(args.url, args.api_key, args.prefix, args.rows))))
 
 
 def ingest_once_main() -> None:
@@ -222,5 +299,7 @@ def ingest_once_main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["ingest-once"]:
         ingest_once_main()
+    elif sys.argv[1:2] == ["batches-once"]:
+        batches_once_main()
     else:
         asyncio.run(main())
