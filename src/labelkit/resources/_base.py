@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 
+from .._generated.base_model import UNSET
 from ..errors import InvalidResponseError
 
 if TYPE_CHECKING:
@@ -34,6 +35,14 @@ class Resource:
                 f"The server's response does not match this SDK's schema: {exc}",
                 operation=exc.title,
             ) from exc
+
+
+def changed_fields(**given: Any) -> dict[str, Any]:
+    """The arguments of an `update()` that were given (UNSET leaves a field as it is)."""
+    fields = {name: value for name, value in given.items() if value is not UNSET}
+    if not fields:
+        raise ValueError("update() needs at least one field to change")
+    return fields
 
 
 def coerce_enum(enum_type: type[E], value: E | str, argument: str) -> E:

@@ -13,7 +13,7 @@ from .._generated.input_types import DataRowInput, UpdateDataRowInput
 from .._transport import Verbatim, new_idempotency_key
 from ..bulk import BulkProgress, BulkReport, Checkpoint, ChunkOutcome, RowError, run_chunks
 from ..pagination import AsyncPaginator
-from ._base import Resource, coerce_enum
+from ._base import Resource, changed_fields, coerce_enum
 
 #: Rows per synchronous `create` call, as on the server.
 MAX_SYNC_ROWS = 1000
@@ -190,15 +190,9 @@ class DataRows(Resource):
         metadata: dict[str, Any] | UnsetType = UNSET,
     ) -> DataRowFields:
         """Changes the given fields only."""
-        given = {
-            "row_data": row_data,
-            "global_key": global_key,
-            "external_id": external_id,
-            "metadata": metadata,
-        }
-        fields = {k: v for k, v in given.items() if v is not UNSET}
-        if not fields:
-            raise ValueError("update() needs at least one field to change")
+        fields = changed_fields(
+            row_data=row_data, global_key=global_key, external_id=external_id, metadata=metadata
+        )
         return await self._call(
             self._api.update_data_row(
                 id=id, input=UpdateDataRowInput(**fields), idempotency_key=new_idempotency_key()

@@ -5,7 +5,7 @@ from .._generated.fragments import DatasetFields
 from .._generated.input_types import CreateDatasetInput, DatasetFilter, UpdateDatasetInput
 from .._transport import new_idempotency_key
 from ..pagination import AsyncPaginator
-from ._base import Resource
+from ._base import Resource, changed_fields
 
 
 class Datasets(Resource):
@@ -46,11 +46,7 @@ class Datasets(Resource):
         description: str | None | UnsetType = UNSET,
     ) -> DatasetFields:
         """Changes the given fields only."""
-        fields = {
-            k: v for k, v in {"name": name, "description": description}.items() if v is not UNSET
-        }
-        if not fields:
-            raise ValueError("update() needs at least one field to change")
+        fields = changed_fields(name=name, description=description)
         return await self._call(
             self._api.update_dataset(
                 id=id, input=UpdateDatasetInput(**fields), idempotency_key=new_idempotency_key()

@@ -8,7 +8,7 @@ from .._generated.fragments import ProjectFields
 from .._generated.input_types import CreateProjectInput, ProjectFilter, UpdateProjectInput
 from .._transport import new_idempotency_key
 from ..pagination import AsyncPaginator
-from ._base import coerce_enum
+from ._base import changed_fields, coerce_enum
 from ._project_workflow import ProjectWorkflow
 
 
@@ -94,11 +94,7 @@ class Projects(ProjectWorkflow):
         description: str | None | UnsetType = UNSET,
     ) -> ProjectFields:
         """Changes the given fields only. Media type, queue mode and quality mode are fixed at creation."""
-        fields = {
-            k: v for k, v in {"name": name, "description": description}.items() if v is not UNSET
-        }
-        if not fields:
-            raise ValueError("update() needs at least one field to change")
+        fields = changed_fields(name=name, description=description)
         return await self._call(
             self._api.update_project(
                 id=id, input=UpdateProjectInput(**fields), idempotency_key=new_idempotency_key()
