@@ -3,7 +3,7 @@
 
 Run a server (`labelkit serve`), then:
 
-    LABELKIT_URL=http://127.0.0.1:8000/graphql LABELKIT_API_KEY=... python examples/project_workflow.py
+    LABELKIT_API_KEY=... python examples/project_workflow.py
 """
 
 from __future__ import annotations
