@@ -7,19 +7,22 @@ from typing import Any
 
 from ariadne import MutationType, QueryType
 from graphql import GraphQLResolveInfo
-from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..context import Context
 from ..errors import not_found, validation
-from ..models import Base, Dataset, Project, User
+from ..models import Base, Dataset, Project, User, utcnow
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "apply_changes",
     "context",
     "count_where",
+    "delete_in_organization",
     "is_loaded",
     "mutation",
+    "name_and_description",
     "query",
     "require_text",
     "resolve_created_by",
@@ -73,3 +76,37 @@ async def _load_user(ctx: Context, user_id: str) -> User:
     if user is None:
         raise not_found("User", user_id)
     return user
+
+
+def name_and_description(input: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update input: omitted fields stay as they are, an explicit null
+    description clears it, a name must not be blank."""
+    changes: dict[str, Any] = {}
+    if "name" in input:
+        changes["name"] = require_text(input["name"], "name")
+    if "description" in input:
+        changes["description"] = input["description"]
+    return changes
+
+
+def apply_changes(target: Project | Dataset, changes: dict[str, Any]) -> None:
+    for attribute, value in changes.items():
+        setattr(target, attribute, value)
+    if changes:
+        target.updated_at = utcnow()
+
+
+async def delete_in_organization(
+    ctx: Context, model: type[Project] | type[Dataset], id: str
+) -> dict[str, int]:
+    """Deletes one object of the caller's organization (what hangs off it cascades);
+    NOT_FOUND when there is none, another organization's included."""
+    async with ctx.transaction() as session:
+        result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+            delete(model)
+            .where(model.id == id, model.organization_id == ctx.organization_id)
+            .execution_options(synchronize_session=False)
+        )
+    if result.rowcount == 0:
+        raise not_found(model.__name__, id)
+    return {"deleted_count": result.rowcount}

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from ariadne import ObjectType
 from graphql import GraphQLResolveInfo
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import not_found
 from ..ids import new_id
 from ..models import Dataset, utcnow
 from ..pagination import Connection, check_first, decode_cursor, keyset, make_connection
-from .common import context, count_where, mutation, query, require_text, resolve_created_by
+from .common import (
+    apply_changes,
+    context,
+    count_where,
+    delete_in_organization,
+    mutation,
+    name_and_description,
+    query,
+    require_text,
+    resolve_created_by,
+)
 
 __all__ = ["bindables"]
 
@@ -84,39 +94,21 @@ async def resolve_update_dataset(
     _: None, info: GraphQLResolveInfo, id: str, input: dict[str, Any]
 ) -> Dataset:
     ctx = context(info)
-    # Omitted fields stay as they are; an explicit null description clears it.
-    name = require_text(input["name"], "name") if "name" in input else None
+    changes = name_and_description(input)
     async with ctx.transaction() as session:
         dataset = await session.scalar(
             _select_datasets(Dataset.id == id, Dataset.organization_id == ctx.organization_id)
         )
         if dataset is None:
             raise not_found("Dataset", id)
-        if name is not None:
-            dataset.name = name
-        if "description" in input:
-            dataset.description = input["description"]
-        if name is not None or "description" in input:
-            dataset.updated_at = utcnow()
+        apply_changes(dataset, changes)
     return dataset
 
 
 @mutation.field("deleteDataset")
 async def resolve_delete_dataset(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
-    ctx = context(info)
     # The dataset's rows and their attachments go with it (ON DELETE CASCADE).
-    async with ctx.transaction() as session:
-        result = cast(
-            CursorResult[Any],
-            await session.execute(
-                delete(Dataset)
-                .where(Dataset.id == id, Dataset.organization_id == ctx.organization_id)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-    if result.rowcount == 0:
-        raise not_found("Dataset", id)
-    return {"deleted_count": result.rowcount}
+    return await delete_in_organization(context(info), Dataset, id)
 
 
 bindables = [dataset_type]

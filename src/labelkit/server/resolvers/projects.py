@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from ariadne import ObjectType
 from graphql import GraphQLResolveInfo
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import not_found, validation
 from ..ids import new_id
 from ..models import Project, utcnow
 from ..pagination import Connection, check_first, decode_cursor, keyset, make_connection
-from .common import context, count_where, mutation, query, require_text, resolve_created_by
+from .common import (
+    apply_changes,
+    context,
+    count_where,
+    delete_in_organization,
+    mutation,
+    name_and_description,
+    query,
+    require_text,
+    resolve_created_by,
+)
 
 __all__ = ["bindables"]
 
@@ -110,38 +120,20 @@ async def resolve_update_project(
     _: None, info: GraphQLResolveInfo, id: str, input: dict[str, Any]
 ) -> Project:
     ctx = context(info)
-    # Omitted fields stay as they are; an explicit null description clears it.
-    name = require_text(input["name"], "name") if "name" in input else None
+    changes = name_and_description(input)
     async with ctx.transaction() as session:
         project = await session.scalar(
             _select_projects(Project.id == id, Project.organization_id == ctx.organization_id)
         )
         if project is None:
             raise not_found("Project", id)
-        if name is not None:
-            project.name = name
-        if "description" in input:
-            project.description = input["description"]
-        if name is not None or "description" in input:
-            project.updated_at = utcnow()
+        apply_changes(project, changes)
     return project
 
 
 @mutation.field("deleteProject")
 async def resolve_delete_project(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
-    ctx = context(info)
-    async with ctx.transaction() as session:
-        result = cast(
-            CursorResult[Any],
-            await session.execute(
-                delete(Project)
-                .where(Project.id == id, Project.organization_id == ctx.organization_id)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-    if result.rowcount == 0:
-        raise not_found("Project", id)
-    return {"deleted_count": result.rowcount}
+    return await delete_in_organization(context(info), Project, id)
 
 
 bindables = [project_type]
