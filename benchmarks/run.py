@@ -229,11 +229,12 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--ingest-rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--batch-rows", type=int, default=1_000_000)
+    parser.add_argument("--label-rows", type=int, default=1_000_000)
     parser.add_argument(
-        "--only", choices=["overhead", "pagination", "ingest", "batches"], nargs="+"
+        "--only", choices=["overhead", "pagination", "ingest", "batches", "labels"], nargs="+"
     )
     args = parser.parse_args()
-    only = set(args.only or ["overhead", "pagination", "ingest", "batches"])
+    only = set(args.only or ["overhead", "pagination", "ingest", "batches", "labels"])
 
     if "overhead" in only:
         await bench_call_overhead(args.rounds, calls=2000)
@@ -256,6 +257,10 @@ async def main() -> None:
             print("  (set LABELKIT_TEST_POSTGRES_URL to measure PostgreSQL too)")
     if "batches" in only:
         await bench_batches_all(args.batch_rows)
+    if "labels" in only:
+        import bench_labels  # beside this file: label import and export figures
+
+        await bench_labels.bench_labels(args.label_rows)
 
 
 async def bench_batches_all(rows: int) -> None:

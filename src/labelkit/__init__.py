@@ -1,16 +1,18 @@
 """labelkit: async-first Python SDK for a data-labeling platform's GraphQL API."""
 
-from . import errors, types
+from . import annotations, errors, types
 from ._transport import RetryPolicy
 from ._version import __version__
 from .bulk import BulkProgress, BulkReport, RowError
 from .client import Client
 from .errors import (
+    AnnotationValidationError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     ConflictError,
+    ExportFailedError,
     GraphQLError,
     InvalidResponseError,
     LabelkitError,
@@ -20,9 +22,12 @@ from .errors import (
     ServerError,
     ValidationError,
 )
+from .export_formats import LabelStudioOptions
 from .identifiers import GlobalKey
 from .ontology import Classification, OntologyBuilder, Option, Tool
 from .pagination import AsyncPaginator, Page
+from .resources.exports import ExportTask
+from .resources.imports import AnnotationImport
 from .types import (
     AttachmentType,
     MediaType,
@@ -40,6 +45,8 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AnnotationImport",
+    "AnnotationValidationError",
     "AsyncPaginator",
     "AttachmentType",
     "AuthenticationError",
@@ -48,9 +55,12 @@ __all__ = [
     "Classification",
     "Client",
     "ConflictError",
+    "ExportFailedError",
+    "ExportTask",
     "GlobalKey",
     "GraphQLError",
     "InvalidResponseError",
+    "LabelStudioOptions",
     "LabelkitError",
     "MediaType",
     "NotFoundError",
@@ -72,6 +82,7 @@ __all__ = [
     "WebhookStatus",
     "WebhookTopic",
     "__version__",
+    "annotations",
     "errors",
     "types",
     "verify_webhook_signature",

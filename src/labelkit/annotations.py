@@ -22,7 +22,7 @@ import math
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 __all__ = [
     "Annotation",
@@ -41,6 +41,8 @@ __all__ = [
     "agreement",
     "data_row_ref",
     "to_dict",
+    "validate_import_row",
+    "validate_label",
 ]
 
 #: Annotations of one label or prediction.
@@ -245,9 +247,11 @@ def to_dict(annotation: Annotation | Mapping[str, Any]) -> dict[str, Any]:
     """A typed annotation as its NDJSON dict; a dict is returned as a (shallow) copy."""
     if isinstance(annotation, _Base):
         return annotation.to_dict()
-    if isinstance(annotation, Mapping):
+    if _mapping(annotation):
         return dict(annotation)
-    raise TypeError(f"an annotation must be a dict or a typed model, got {type(annotation).__name__}")
+    raise TypeError(
+        f"an annotation must be a dict or a typed model, got {type(annotation).__name__}"
+    )
 
 
 # --- Ontology index and checks -----------------------------------------------------------------
@@ -289,9 +293,7 @@ def _classification_nodes(nodes: Iterable[Mapping[str, Any]]) -> dict[str, _Feat
             )
             for option in node.get("options") or []
         }
-        features[name] = _Feature(
-            name, str(node["type"]), node.get("featureSchemaId"), {}, options
-        )
+        features[name] = _Feature(name, str(node["type"]), node.get("featureSchemaId"), {}, options)
     return features
 
 
@@ -319,6 +321,21 @@ class OntologyIndex:
             for f in (*self.tools.values(), *self.classifications.values())
             if f.feature_schema_id
         }
+
+    def names_of_kind(self, kind: str) -> set[str]:
+        """Names of the classifications (root or nested) of one kind, e.g. "checklist"."""
+        names: set[str] = set()
+
+        def walk(features: Iterable[_Feature]) -> None:
+            for feature in features:
+                if feature.kind == kind:
+                    names.add(feature.name)
+                walk(feature.classifications.values())
+                for option in feature.options.values():
+                    walk(option.classifications.values())
+
+        walk([*self.tools.values(), *self.classifications.values()])
+        return names
 
     def check(self, raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         """(the annotation normalized, None), or (None, the reason it is invalid).
@@ -360,9 +377,9 @@ class OntologyIndex:
         return checked, None
 
     def _check(self, raw: Any) -> dict[str, Any]:
-        if not isinstance(raw, Mapping):
+        if not _mapping(raw):
             raise _Invalid(f"must be an object, got {_json_type(raw)}")
-        data = {_ALIASES.get(key, key): value for key, value in raw.items()}
+        data = _snake(raw)
         geometry = [key for key in GEOMETRY_KEYS if key in data]
         if len(geometry) > 1:
             raise _Invalid(f"has several geometries ({', '.join(sorted(geometry))}); give one")
@@ -394,8 +411,8 @@ class OntologyIndex:
         return feature
 
     def _check_tool(self, data: dict[str, Any], key: str) -> dict[str, Any]:
-        feature = self.tools.get(str(data.get("name")))
-        if feature is None and data.get("name") is not None and data["name"] in self.classifications:
+        name = data.get("name")
+        if name is not None and name not in self.tools and name in self.classifications:
             raise _Invalid(f"{data['name']!r} is a classification; it takes an answer, not {key}")
         feature = self._feature(data, self.tools, "tool")
         expected = TOOL_GEOMETRY[feature.kind]
@@ -415,7 +432,9 @@ class OntologyIndex:
         }
         nested = data.get("classifications")
         if nested is not None:
-            out["classifications"] = self._nested(nested, feature.classifications, "classifications")
+            out["classifications"] = self._nested(
+                nested, feature.classifications, "classifications"
+            )
         if "data_row" in data:
             out["data_row"] = data["data_row"]
         return out
@@ -439,16 +458,18 @@ class OntologyIndex:
             out["data_row"] = data["data_row"]
         return out
 
-    def _nested(self, items: Any, features: dict[str, _Feature], where: str) -> list[dict[str, Any]]:
+    def _nested(
+        self, items: Any, features: dict[str, _Feature], where: str
+    ) -> list[dict[str, Any]]:
         if not isinstance(items, list):
             raise _Invalid(f"{where} must be a list")
         out = []
         seen: set[str] = set()
         for index, item in enumerate(items):
             at = f"{where}[{index}]"
-            if not isinstance(item, Mapping):
+            if not _mapping(item):
                 raise _Invalid(f"{at} must be an object")
-            data = {_ALIASES.get(key, key): value for key, value in item.items()}
+            data = _snake(item)
             try:
                 feature = self._feature(data, features, "nested classification")
             except _Invalid as problem:
@@ -490,8 +511,8 @@ class OntologyIndex:
     def _option(self, feature: _Feature, answer: Any, where: str) -> dict[str, Any]:
         if isinstance(answer, str):
             data: Mapping[str, Any] = {"name": answer}
-        elif isinstance(answer, Mapping):
-            data = {_ALIASES.get(key, key): value for key, value in answer.items()}
+        elif _mapping(answer):
+            data = _snake(answer)
         else:
             raise _Invalid(f"{where}: an option is a string or {{name}}, got {_json_type(answer)}")
         name = data.get("name", data.get("value"))
@@ -508,8 +529,18 @@ class OntologyIndex:
         return out
 
 
+def _mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
+    # Plain dicts first: an ABC isinstance check costs several times more.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _snake(data: Mapping[Any, Any]) -> dict[str, Any]:
+    """The keys in snake_case: camelCase spellings of the format are accepted."""
+    return {_ALIASES.get(str(key), str(key)): value for key, value in data.items()}
+
+
 def _label_of(raw: Any) -> str:
-    if isinstance(raw, Mapping):
+    if _mapping(raw):
         name = raw.get("name")
         return f"name {name!r}" if name is not None else "no name"
     return "not an object"
@@ -535,17 +566,20 @@ def _json_type(value: Any) -> str:
         return "a string"
     if isinstance(value, list):
         return "a list"
-    return "an object" if isinstance(value, Mapping) else type(value).__name__
+    return "an object" if _mapping(value) else type(value).__name__
 
 
 def _number(value: Any, where: str) -> float:
+    kind = type(value)
+    if kind is int or (kind is float and math.isfinite(value)):
+        return value  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _Invalid(f"bad geometry: {where} must be a finite number, got {value!r}")
     return value
 
 
 def _bbox(value: Any) -> dict[str, float]:
-    if not isinstance(value, Mapping):
+    if not _mapping(value):
         raise _Invalid("bad geometry: bbox must be an object {top, left, height, width}")
     missing = [key for key in ("top", "left", "height", "width") if key not in value]
     if missing:
@@ -561,7 +595,7 @@ def _bbox(value: Any) -> dict[str, float]:
 
 
 def _xy(value: Any, where: str) -> dict[str, float]:
-    if not isinstance(value, Mapping) or "x" not in value or "y" not in value:
+    if not _mapping(value) or "x" not in value or "y" not in value:
         raise _Invalid(f"bad geometry: {where} must be an object {{x, y}}")
     return {"x": _number(value["x"], f"{where}.x"), "y": _number(value["y"], f"{where}.y")}
 
@@ -573,7 +607,7 @@ def _points(value: Any, key: str, minimum: int) -> list[dict[str, float]]:
 
 
 def _mask(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or ("rle" in value) == ("url" in value):
+    if not _mapping(value) or ("rle" in value) == ("url" in value):
         raise _Invalid("bad geometry: mask must be {rle: {size, counts}} or {url}")
     if "url" in value:
         url = value["url"]
@@ -581,8 +615,8 @@ def _mask(value: Any) -> dict[str, Any]:
             raise _Invalid("bad geometry: mask.url must be an http(s) URL of a PNG")
         return {"url": url}
     rle = value["rle"]
-    size = rle.get("size") if isinstance(rle, Mapping) else None
-    counts = rle.get("counts") if isinstance(rle, Mapping) else None
+    size = rle.get("size") if _mapping(rle) else None
+    counts = rle.get("counts") if _mapping(rle) else None
     if not (
         isinstance(size, list)
         and len(size) == 2
@@ -603,7 +637,7 @@ def _mask(value: Any) -> dict[str, Any]:
 
 
 def _location(value: Any) -> dict[str, int]:
-    if not isinstance(value, Mapping):
+    if not _mapping(value):
         raise _Invalid("bad geometry: location must be an object {start, end}")
     start, end = value.get("start"), value.get("end")
     for key, number in (("start", start), ("end", end)):
@@ -616,7 +650,7 @@ def _location(value: Any) -> dict[str, int]:
 
 
 def _relationship(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
+    if not _mapping(value):
         raise _Invalid("relationship must be an object {source, target, type}")
     source, target = value.get("source"), value.get("target")
     kind = value.get("type", "unidirectional")
@@ -643,7 +677,7 @@ _GEOMETRY_CHECKS: dict[str, Any] = {
 def data_row_ref(raw: Mapping[str, Any]) -> tuple[str, str] | str:
     """("id" | "global_key", value) of an import row's data row, or the reason it has none."""
     ref = raw.get("data_row", raw.get("dataRow"))
-    if not isinstance(ref, Mapping):
+    if not _mapping(ref):
         return "needs data_row: {id} or {global_key}"
     given = {
         _DATA_ROW_ALIASES[key]: value for key, value in ref.items() if key in _DATA_ROW_ALIASES
@@ -691,8 +725,8 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 def _answer_key(annotation: Mapping[str, Any]) -> Any:
     answer = annotation.get("answer")
     if isinstance(answer, list):
-        return frozenset(a["name"] if isinstance(a, Mapping) else a for a in answer)
-    return answer["name"] if isinstance(answer, Mapping) else answer
+        return frozenset(a["name"] if _mapping(a) else a for a in answer)
+    return answer["name"] if _mapping(answer) else answer
 
 
 def _feature_score(a: list[Mapping[str, Any]], b: list[Mapping[str, Any]]) -> float:
@@ -736,3 +770,41 @@ def agreement(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) ->
         return 1.0
     scores = [_feature_score(by_name_a.get(n, []), by_name_b.get(n, [])) for n in names]
     return sum(scores) / len(scores)
+
+
+# --- Client-side checks: the typed error names the row and the annotation ----------------------
+
+
+def validate_label(
+    ontology: OntologyIndex, annotations: Sequence[Any], *, row: int | None = None
+) -> list[dict[str, Any]]:
+    """The annotations of one label as dicts, checked; `AnnotationValidationError` otherwise."""
+    from .errors import AnnotationValidationError
+
+    items = [to_dict(annotation) for annotation in annotations]
+    for index, item in enumerate(items):
+        _, reason = ontology.check(item)
+        if reason is not None:
+            raise AnnotationValidationError(
+                reason, row=row, annotation=f"{index} ({_label_of(item)})"
+            )
+    checked, reason = ontology.check_label(items)
+    if checked is None:
+        raise AnnotationValidationError(str(reason), row=row, annotation=None)
+    return items
+
+
+def validate_import_row(ontology: OntologyIndex, raw: Any, *, row: int) -> None:
+    """Checks one row of an annotation import: its data row reference and the annotation."""
+    from .errors import AnnotationValidationError
+
+    if not _mapping(raw):
+        raise AnnotationValidationError(
+            f"must be an object, got {_json_type(raw)}", row=row, annotation=None
+        )
+    ref = data_row_ref(raw)
+    if isinstance(ref, str):
+        raise AnnotationValidationError(ref, row=row, annotation=_label_of(raw))
+    _, reason = ontology.check(raw)
+    if reason is not None:
+        raise AnnotationValidationError(reason, row=row, annotation=_label_of(raw))

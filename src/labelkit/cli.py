@@ -176,6 +176,28 @@ register(
 )
 
 
+def _run_export(args: argparse.Namespace) -> int:
+    from . import export_cli
+
+    return export_cli.run(args)
+
+
+def _configure_export(parser: argparse.ArgumentParser) -> None:
+    from . import export_cli
+
+    export_cli.configure(parser)
+
+
+register(
+    Command(
+        name="export",
+        help="write a project's or a dataset's rows to a file (NDJSON, Label Studio, COCO)",
+        configure=_configure_export,
+        run=_run_export,
+    )
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelkit", description="labelkit command line")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -16,19 +16,24 @@ from .resources import (
     Batches,
     DataRows,
     Datasets,
+    Exports,
     FeatureSchemas,
     Files,
     GlobalKeys,
+    Imports,
     Invites,
+    Labels,
     MetadataSchema,
     Ontologies,
     Organizations,
+    Predictions,
     Projects,
     ResourceTags,
     Tasks,
     Users,
     Webhooks,
 )
+from .resources._project_ontology import ProjectOntologies
 
 __all__ = ["Client"]
 
@@ -92,6 +97,12 @@ class Client:
         self.invites = Invites(self._api)
         self.resource_tags = ResourceTags(self._api)
         self.webhooks = Webhooks(self._api)
+        # Labels, imports and exports share one short-lived cache of project ontologies.
+        ontologies = ProjectOntologies(self._api)
+        self.labels = Labels(self._api, ontologies)
+        self.predictions = Predictions(self._api, ontologies)
+        self.imports = Imports(self._api, ontologies)
+        self.exports = Exports(self._api)
 
     async def execute(
         self,

@@ -25,12 +25,12 @@ from typing import Any
 
 __all__ = [
     "APIConnectionError",
-    "AnnotationValidationError",
-    "ExportFailedError",
     "APIStatusError",
     "APITimeoutError",
+    "AnnotationValidationError",
     "AuthenticationError",
     "ConflictError",
+    "ExportFailedError",
     "GraphQLError",
     "InvalidResponseError",
     "LabelkitError",

@@ -18,5 +18,8 @@ async def test_labelkit_client_fixture_talks_to_labelkit_server(
 
 
 def test_local_server_reports_a_failed_start() -> None:
-    with pytest.raises(RuntimeError, match="exited at startup"), LocalServer.start("nosuchdriver://x"):
+    with (
+        pytest.raises(RuntimeError, match="exited at startup"),
+        LocalServer.start("nosuchdriver://x"),
+    ):
         pass

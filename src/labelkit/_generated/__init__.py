@@ -29,11 +29,14 @@ from .create_data_rows import (
     CreateDataRowsCreateDataRowsDataRows,
 )
 from .create_dataset import CreateDataset, CreateDatasetCreateDataset
+from .create_export import CreateExport, CreateExportCreateExport
 from .create_feature_schema import (
     CreateFeatureSchema,
     CreateFeatureSchemaCreateFeatureSchema,
 )
 from .create_invite import CreateInvite, CreateInviteCreateInvite
+from .create_label import CreateLabel, CreateLabelCreateLabel
+from .create_label_import import CreateLabelImport, CreateLabelImportCreateLabelImport
 from .create_metadata_field import (
     CreateMetadataField,
     CreateMetadataFieldCreateMetadataField,
@@ -43,13 +46,20 @@ from .create_ontology_from_feature_schemas import (
     CreateOntologyFromFeatureSchemas,
     CreateOntologyFromFeatureSchemasCreateOntologyFromFeatureSchemas,
 )
+from .create_prediction import CreatePrediction, CreatePredictionCreatePrediction
 from .create_project import CreateProject, CreateProjectCreateProject
 from .create_resource_tag import CreateResourceTag, CreateResourceTagCreateResourceTag
+from .create_review import CreateReview, CreateReviewCreateReview
 from .create_webhook import CreateWebhook, CreateWebhookCreateWebhook
 from .delete_batch import DeleteBatch, DeleteBatchDeleteBatch
 from .delete_data_rows import DeleteDataRows, DeleteDataRowsDeleteDataRows
 from .delete_dataset import DeleteDataset, DeleteDatasetDeleteDataset
+from .delete_export import DeleteExport, DeleteExportDeleteExport
+from .delete_label_import import DeleteLabelImport, DeleteLabelImportDeleteLabelImport
+from .delete_labels import DeleteLabels, DeleteLabelsDeleteLabels
+from .delete_predictions import DeletePredictions, DeletePredictionsDeletePredictions
 from .delete_project import DeleteProject, DeleteProjectDeleteProject
+from .delete_review import DeleteReview, DeleteReviewDeleteReview
 from .delete_unused_feature_schema import (
     DeleteUnusedFeatureSchema,
     DeleteUnusedFeatureSchemaDeleteUnusedFeatureSchema,
@@ -60,10 +70,14 @@ from .delete_unused_ontology import (
 )
 from .delete_webhook import DeleteWebhook, DeleteWebhookDeleteWebhook
 from .enums import (
+    AnnotationImportStatus,
     AttachmentType,
     ConflictPolicy,
+    ExportStatus,
     FeatureSchemaKind,
     JobStatus,
+    LabelImportKind,
+    LabelImportState,
     MediaType,
     MetadataKind,
     ProjectAccessFrom,
@@ -75,8 +89,11 @@ from .enums import (
     WebhookDeliveryStatus,
     WebhookStatus,
     WebhookTopic,
+    WorkflowStatus,
 )
+from .finish_label_import import FinishLabelImport, FinishLabelImportFinishLabelImport
 from .fragments import (
+    AnnotationStatusFields,
     BatchFields,
     BatchFieldsConsensusSettings,
     BatchFieldsCreatedBy,
@@ -84,21 +101,29 @@ from .fragments import (
     DataRowFieldsAttachments,
     DatasetFields,
     DatasetFieldsCreatedBy,
+    ExportFields,
     FeatureSchemaFields,
     GlobalKeyErrorFields,
     InviteFields,
     InviteFieldsInvitedBy,
     InviteFieldsProjectRoles,
+    LabelFields,
+    LabelFieldsCreatedBy,
+    LabelFieldsReviews,
+    LabelImportFields,
     MetadataFieldFields,
     OntologyFields,
     OntologyFieldsCreatedBy,
     OrganizationFields,
     PageInfoFields,
+    PredictionFields,
     ProjectFields,
     ProjectFieldsCreatedBy,
     ProjectMemberFields,
     ProjectMemberFieldsUser,
     ResourceTagFields,
+    ReviewFields,
+    ReviewFieldsCreatedBy,
     TaskFields,
     UserFields,
     WebhookDeliveryFields,
@@ -106,34 +131,55 @@ from .fragments import (
     WebhookFields,
 )
 from .get_batch import GetBatch, GetBatchBatch
+from .get_consensus_agreement import (
+    GetConsensusAgreement,
+    GetConsensusAgreementConsensusAgreement,
+)
 from .get_data_row import GetDataRow, GetDataRowDataRow
 from .get_data_row_by_global_key import (
     GetDataRowByGlobalKey,
     GetDataRowByGlobalKeyDataRowByGlobalKey,
 )
 from .get_dataset import GetDataset, GetDatasetDataset
+from .get_export import GetExport, GetExportExport
 from .get_feature_schema import GetFeatureSchema, GetFeatureSchemaFeatureSchema
+from .get_label import GetLabel, GetLabelLabel
+from .get_label_import import GetLabelImport, GetLabelImportLabelImport
 from .get_labeling_queue import GetLabelingQueue, GetLabelingQueueLabelingQueue
 from .get_ontology import GetOntology, GetOntologyOntology
 from .get_organization import GetOrganization, GetOrganizationOrganization
+from .get_prediction import GetPrediction, GetPredictionPrediction
 from .get_project import GetProject, GetProjectProject
 from .get_project_label_count import GetProjectLabelCount, GetProjectLabelCountProject
+from .get_project_ontology_normalized import (
+    GetProjectOntologyNormalized,
+    GetProjectOntologyNormalizedProject,
+    GetProjectOntologyNormalizedProjectOntology,
+)
 from .get_project_resource_tags import (
     GetProjectResourceTags,
     GetProjectResourceTagsProject,
     GetProjectResourceTagsProjectResourceTags,
 )
 from .get_task import GetTask, GetTaskTask
+from .import_annotations import ImportAnnotations, ImportAnnotationsImportAnnotations
 from .import_data_rows import ImportDataRows, ImportDataRowsImportDataRows
+from .import_predictions import ImportPredictions, ImportPredictionsImportPredictions
 from .input_types import (
     AttachmentInput,
     ConsensusSettingsInput,
     CreateDatasetInput,
+    CreateExportInput,
+    CreateLabelInput,
     CreateOntologyInput,
+    CreatePredictionInput,
     CreateProjectInput,
     CreateWebhookInput,
     DataRowInput,
     DatasetFilter,
+    DateRangeInput,
+    ExportFiltersInput,
+    ExportParamsInput,
     FeatureSchemaFilter,
     GlobalKeyAssignmentInput,
     LabelingParameterOverrideInput,
@@ -143,6 +189,7 @@ from .input_types import (
     ProjectRoleInput,
     UpdateDataRowInput,
     UpdateDatasetInput,
+    UpdateLabelInput,
     UpdateProjectInput,
     UpdateWebhookInput,
 )
@@ -151,12 +198,24 @@ from .insert_feature_schema_into_ontology import (
     InsertFeatureSchemaIntoOntologyInsertFeatureSchemaIntoOntology,
 )
 from .is_feature_schema_archived import IsFeatureSchemaArchived
+from .list_annotation_statuses import (
+    ListAnnotationStatuses,
+    ListAnnotationStatusesAnnotationStatuses,
+    ListAnnotationStatusesAnnotationStatusesEdges,
+    ListAnnotationStatusesAnnotationStatusesEdgesNode,
+    ListAnnotationStatusesAnnotationStatusesPageInfo,
+)
 from .list_batches import (
     ListBatches,
     ListBatchesBatches,
     ListBatchesBatchesEdges,
     ListBatchesBatchesEdgesNode,
     ListBatchesBatchesPageInfo,
+)
+from .list_benchmarks import (
+    ListBenchmarks,
+    ListBenchmarksBenchmarks,
+    ListBenchmarksBenchmarksReferenceLabel,
 )
 from .list_data_rows import (
     ListDataRows,
@@ -172,6 +231,13 @@ from .list_datasets import (
     ListDatasetsDatasetsEdgesNode,
     ListDatasetsDatasetsPageInfo,
 )
+from .list_exports import (
+    ListExports,
+    ListExportsExports,
+    ListExportsExportsEdges,
+    ListExportsExportsEdgesNode,
+    ListExportsExportsPageInfo,
+)
 from .list_feature_schemas import (
     ListFeatureSchemas,
     ListFeatureSchemasFeatureSchemas,
@@ -186,12 +252,26 @@ from .list_invites import (
     ListInvitesInvitesEdgesNode,
     ListInvitesInvitesPageInfo,
 )
+from .list_label_imports import (
+    ListLabelImports,
+    ListLabelImportsLabelImports,
+    ListLabelImportsLabelImportsEdges,
+    ListLabelImportsLabelImportsEdgesNode,
+    ListLabelImportsLabelImportsPageInfo,
+)
 from .list_labeling_parameter_overrides import (
     ListLabelingParameterOverrides,
     ListLabelingParameterOverridesLabelingParameterOverrides,
     ListLabelingParameterOverridesLabelingParameterOverridesEdges,
     ListLabelingParameterOverridesLabelingParameterOverridesEdgesNode,
     ListLabelingParameterOverridesLabelingParameterOverridesPageInfo,
+)
+from .list_labels import (
+    ListLabels,
+    ListLabelsLabels,
+    ListLabelsLabelsEdges,
+    ListLabelsLabelsEdgesNode,
+    ListLabelsLabelsPageInfo,
 )
 from .list_metadata_fields import ListMetadataFields, ListMetadataFieldsMetadataSchema
 from .list_ontologies import (
@@ -200,6 +280,13 @@ from .list_ontologies import (
     ListOntologiesOntologiesEdges,
     ListOntologiesOntologiesEdgesNode,
     ListOntologiesOntologiesPageInfo,
+)
+from .list_predictions import (
+    ListPredictions,
+    ListPredictionsPredictions,
+    ListPredictionsPredictionsEdges,
+    ListPredictionsPredictionsEdgesNode,
+    ListPredictionsPredictionsPageInfo,
 )
 from .list_project_members import (
     ListProjectMembers,
@@ -264,6 +351,10 @@ from .lookup_global_keys import (
 )
 from .me import Me, MeMe, MeMeOrganization
 from .move_data_rows_to_task_queue import MoveDataRowsToTaskQueue
+from .predictions_to_labels import (
+    PredictionsToLabels,
+    PredictionsToLabelsPredictionsToLabels,
+)
 from .remove_feature_schema_from_ontology import (
     RemoveFeatureSchemaFromOntology,
     RemoveFeatureSchemaFromOntologyRemoveFeatureSchemaFromOntology,
@@ -275,6 +366,10 @@ from .remove_project_member import (
 from .remove_queued_data_rows import (
     RemoveQueuedDataRows,
     RemoveQueuedDataRowsRemoveQueuedDataRows,
+)
+from .set_benchmark_reference import (
+    SetBenchmarkReference,
+    SetBenchmarkReferenceSetBenchmarkReference,
 )
 from .set_labeling_parameter_overrides import SetLabelingParameterOverrides
 from .set_organization_role import (
@@ -300,8 +395,10 @@ from .update_feature_schema_title import (
     UpdateFeatureSchemaTitle,
     UpdateFeatureSchemaTitleUpdateFeatureSchemaTitle,
 )
+from .update_label import UpdateLabel, UpdateLabelUpdateLabel
 from .update_labeling_priority import UpdateLabelingPriority
 from .update_project import UpdateProject, UpdateProjectUpdateProject
+from .update_review import UpdateReview, UpdateReviewUpdateReview
 from .update_webhook import UpdateWebhook, UpdateWebhookUpdateWebhook
 from .upload_file import UploadFile
 from .upload_project_instructions import UploadProjectInstructions
@@ -311,6 +408,8 @@ from .upsert_feature_schema import (
 )
 
 __all__ = [
+    "AnnotationImportStatus",
+    "AnnotationStatusFields",
     "ArchiveBatch",
     "ArchiveBatchArchiveBatch",
     "AssignGlobalKeys",
@@ -344,10 +443,18 @@ __all__ = [
     "CreateDataset",
     "CreateDatasetCreateDataset",
     "CreateDatasetInput",
+    "CreateExport",
+    "CreateExportCreateExport",
+    "CreateExportInput",
     "CreateFeatureSchema",
     "CreateFeatureSchemaCreateFeatureSchema",
     "CreateInvite",
     "CreateInviteCreateInvite",
+    "CreateLabel",
+    "CreateLabelCreateLabel",
+    "CreateLabelImport",
+    "CreateLabelImportCreateLabelImport",
+    "CreateLabelInput",
     "CreateMetadataField",
     "CreateMetadataFieldCreateMetadataField",
     "CreateOntology",
@@ -355,11 +462,16 @@ __all__ = [
     "CreateOntologyFromFeatureSchemas",
     "CreateOntologyFromFeatureSchemasCreateOntologyFromFeatureSchemas",
     "CreateOntologyInput",
+    "CreatePrediction",
+    "CreatePredictionCreatePrediction",
+    "CreatePredictionInput",
     "CreateProject",
     "CreateProjectCreateProject",
     "CreateProjectInput",
     "CreateResourceTag",
     "CreateResourceTagCreateResourceTag",
+    "CreateReview",
+    "CreateReviewCreateReview",
     "CreateWebhook",
     "CreateWebhookCreateWebhook",
     "CreateWebhookInput",
@@ -369,44 +481,74 @@ __all__ = [
     "DatasetFields",
     "DatasetFieldsCreatedBy",
     "DatasetFilter",
+    "DateRangeInput",
     "DeleteBatch",
     "DeleteBatchDeleteBatch",
     "DeleteDataRows",
     "DeleteDataRowsDeleteDataRows",
     "DeleteDataset",
     "DeleteDatasetDeleteDataset",
+    "DeleteExport",
+    "DeleteExportDeleteExport",
+    "DeleteLabelImport",
+    "DeleteLabelImportDeleteLabelImport",
+    "DeleteLabels",
+    "DeleteLabelsDeleteLabels",
+    "DeletePredictions",
+    "DeletePredictionsDeletePredictions",
     "DeleteProject",
     "DeleteProjectDeleteProject",
+    "DeleteReview",
+    "DeleteReviewDeleteReview",
     "DeleteUnusedFeatureSchema",
     "DeleteUnusedFeatureSchemaDeleteUnusedFeatureSchema",
     "DeleteUnusedOntology",
     "DeleteUnusedOntologyDeleteUnusedOntology",
     "DeleteWebhook",
     "DeleteWebhookDeleteWebhook",
+    "ExportFields",
+    "ExportFiltersInput",
+    "ExportParamsInput",
+    "ExportStatus",
     "FeatureSchemaFields",
     "FeatureSchemaFilter",
     "FeatureSchemaKind",
+    "FinishLabelImport",
+    "FinishLabelImportFinishLabelImport",
     "GeneratedClient",
     "GeneratedClientBase",
     "GetBatch",
     "GetBatchBatch",
+    "GetConsensusAgreement",
+    "GetConsensusAgreementConsensusAgreement",
     "GetDataRow",
     "GetDataRowByGlobalKey",
     "GetDataRowByGlobalKeyDataRowByGlobalKey",
     "GetDataRowDataRow",
     "GetDataset",
     "GetDatasetDataset",
+    "GetExport",
+    "GetExportExport",
     "GetFeatureSchema",
     "GetFeatureSchemaFeatureSchema",
+    "GetLabel",
+    "GetLabelImport",
+    "GetLabelImportLabelImport",
+    "GetLabelLabel",
     "GetLabelingQueue",
     "GetLabelingQueueLabelingQueue",
     "GetOntology",
     "GetOntologyOntology",
     "GetOrganization",
     "GetOrganizationOrganization",
+    "GetPrediction",
+    "GetPredictionPrediction",
     "GetProject",
     "GetProjectLabelCount",
     "GetProjectLabelCountProject",
+    "GetProjectOntologyNormalized",
+    "GetProjectOntologyNormalizedProject",
+    "GetProjectOntologyNormalizedProjectOntology",
     "GetProjectProject",
     "GetProjectResourceTags",
     "GetProjectResourceTagsProject",
@@ -415,8 +557,12 @@ __all__ = [
     "GetTaskTask",
     "GlobalKeyAssignmentInput",
     "GlobalKeyErrorFields",
+    "ImportAnnotations",
+    "ImportAnnotationsImportAnnotations",
     "ImportDataRows",
     "ImportDataRowsImportDataRows",
+    "ImportPredictions",
+    "ImportPredictionsImportPredictions",
     "InsertFeatureSchemaIntoOntology",
     "InsertFeatureSchemaIntoOntologyInsertFeatureSchemaIntoOntology",
     "InviteFields",
@@ -424,12 +570,26 @@ __all__ = [
     "InviteFieldsProjectRoles",
     "IsFeatureSchemaArchived",
     "JobStatus",
+    "LabelFields",
+    "LabelFieldsCreatedBy",
+    "LabelFieldsReviews",
+    "LabelImportFields",
+    "LabelImportKind",
+    "LabelImportState",
     "LabelingParameterOverrideInput",
+    "ListAnnotationStatuses",
+    "ListAnnotationStatusesAnnotationStatuses",
+    "ListAnnotationStatusesAnnotationStatusesEdges",
+    "ListAnnotationStatusesAnnotationStatusesEdgesNode",
+    "ListAnnotationStatusesAnnotationStatusesPageInfo",
     "ListBatches",
     "ListBatchesBatches",
     "ListBatchesBatchesEdges",
     "ListBatchesBatchesEdgesNode",
     "ListBatchesBatchesPageInfo",
+    "ListBenchmarks",
+    "ListBenchmarksBenchmarks",
+    "ListBenchmarksBenchmarksReferenceLabel",
     "ListDataRows",
     "ListDataRowsDataRows",
     "ListDataRowsDataRowsEdges",
@@ -440,6 +600,11 @@ __all__ = [
     "ListDatasetsDatasetsEdges",
     "ListDatasetsDatasetsEdgesNode",
     "ListDatasetsDatasetsPageInfo",
+    "ListExports",
+    "ListExportsExports",
+    "ListExportsExportsEdges",
+    "ListExportsExportsEdgesNode",
+    "ListExportsExportsPageInfo",
     "ListFeatureSchemas",
     "ListFeatureSchemasFeatureSchemas",
     "ListFeatureSchemasFeatureSchemasEdges",
@@ -450,11 +615,21 @@ __all__ = [
     "ListInvitesInvitesEdges",
     "ListInvitesInvitesEdgesNode",
     "ListInvitesInvitesPageInfo",
+    "ListLabelImports",
+    "ListLabelImportsLabelImports",
+    "ListLabelImportsLabelImportsEdges",
+    "ListLabelImportsLabelImportsEdgesNode",
+    "ListLabelImportsLabelImportsPageInfo",
     "ListLabelingParameterOverrides",
     "ListLabelingParameterOverridesLabelingParameterOverrides",
     "ListLabelingParameterOverridesLabelingParameterOverridesEdges",
     "ListLabelingParameterOverridesLabelingParameterOverridesEdgesNode",
     "ListLabelingParameterOverridesLabelingParameterOverridesPageInfo",
+    "ListLabels",
+    "ListLabelsLabels",
+    "ListLabelsLabelsEdges",
+    "ListLabelsLabelsEdgesNode",
+    "ListLabelsLabelsPageInfo",
     "ListMetadataFields",
     "ListMetadataFieldsMetadataSchema",
     "ListOntologies",
@@ -462,6 +637,11 @@ __all__ = [
     "ListOntologiesOntologiesEdges",
     "ListOntologiesOntologiesEdgesNode",
     "ListOntologiesOntologiesPageInfo",
+    "ListPredictions",
+    "ListPredictionsPredictions",
+    "ListPredictionsPredictionsEdges",
+    "ListPredictionsPredictionsEdgesNode",
+    "ListPredictionsPredictionsPageInfo",
     "ListProjectMembers",
     "ListProjectMembersProjectMembers",
     "ListProjectMembersProjectMembersEdges",
@@ -521,6 +701,9 @@ __all__ = [
     "OntologyFilter",
     "OrganizationFields",
     "PageInfoFields",
+    "PredictionFields",
+    "PredictionsToLabels",
+    "PredictionsToLabelsPredictionsToLabels",
     "ProjectAccessFrom",
     "ProjectFields",
     "ProjectFieldsCreatedBy",
@@ -537,6 +720,10 @@ __all__ = [
     "RemoveQueuedDataRows",
     "RemoveQueuedDataRowsRemoveQueuedDataRows",
     "ResourceTagFields",
+    "ReviewFields",
+    "ReviewFieldsCreatedBy",
+    "SetBenchmarkReference",
+    "SetBenchmarkReferenceSetBenchmarkReference",
     "SetLabelingParameterOverrides",
     "SetOrganizationRole",
     "SetOrganizationRoleSetOrganizationRole",
@@ -558,10 +745,15 @@ __all__ = [
     "UpdateDatasetUpdateDataset",
     "UpdateFeatureSchemaTitle",
     "UpdateFeatureSchemaTitleUpdateFeatureSchemaTitle",
+    "UpdateLabel",
+    "UpdateLabelInput",
+    "UpdateLabelUpdateLabel",
     "UpdateLabelingPriority",
     "UpdateProject",
     "UpdateProjectInput",
     "UpdateProjectUpdateProject",
+    "UpdateReview",
+    "UpdateReviewUpdateReview",
     "UpdateWebhook",
     "UpdateWebhookInput",
     "UpdateWebhookUpdateWebhook",
@@ -578,4 +770,5 @@ __all__ = [
     "WebhookFields",
     "WebhookStatus",
     "WebhookTopic",
+    "WorkflowStatus",
 ]

@@ -18,11 +18,14 @@ from .create_batches_from_dataset import (
 )
 from .create_data_rows import CreateDataRows, CreateDataRowsCreateDataRows
 from .create_dataset import CreateDataset, CreateDatasetCreateDataset
+from .create_export import CreateExport, CreateExportCreateExport
 from .create_feature_schema import (
     CreateFeatureSchema,
     CreateFeatureSchemaCreateFeatureSchema,
 )
 from .create_invite import CreateInvite, CreateInviteCreateInvite
+from .create_label import CreateLabel, CreateLabelCreateLabel
+from .create_label_import import CreateLabelImport, CreateLabelImportCreateLabelImport
 from .create_metadata_field import (
     CreateMetadataField,
     CreateMetadataFieldCreateMetadataField,
@@ -32,13 +35,20 @@ from .create_ontology_from_feature_schemas import (
     CreateOntologyFromFeatureSchemas,
     CreateOntologyFromFeatureSchemasCreateOntologyFromFeatureSchemas,
 )
+from .create_prediction import CreatePrediction, CreatePredictionCreatePrediction
 from .create_project import CreateProject, CreateProjectCreateProject
 from .create_resource_tag import CreateResourceTag, CreateResourceTagCreateResourceTag
+from .create_review import CreateReview, CreateReviewCreateReview
 from .create_webhook import CreateWebhook, CreateWebhookCreateWebhook
 from .delete_batch import DeleteBatch, DeleteBatchDeleteBatch
 from .delete_data_rows import DeleteDataRows, DeleteDataRowsDeleteDataRows
 from .delete_dataset import DeleteDataset, DeleteDatasetDeleteDataset
+from .delete_export import DeleteExport, DeleteExportDeleteExport
+from .delete_label_import import DeleteLabelImport, DeleteLabelImportDeleteLabelImport
+from .delete_labels import DeleteLabels, DeleteLabelsDeleteLabels
+from .delete_predictions import DeletePredictions, DeletePredictionsDeletePredictions
 from .delete_project import DeleteProject, DeleteProjectDeleteProject
+from .delete_review import DeleteReview, DeleteReviewDeleteReview
 from .delete_unused_feature_schema import (
     DeleteUnusedFeatureSchema,
     DeleteUnusedFeatureSchemaDeleteUnusedFeatureSchema,
@@ -48,30 +58,48 @@ from .delete_unused_ontology import (
     DeleteUnusedOntologyDeleteUnusedOntology,
 )
 from .delete_webhook import DeleteWebhook, DeleteWebhookDeleteWebhook
-from .enums import ConflictPolicy, MediaType, UserRole
+from .enums import ConflictPolicy, LabelImportKind, MediaType, UserRole
+from .finish_label_import import FinishLabelImport, FinishLabelImportFinishLabelImport
 from .get_batch import GetBatch, GetBatchBatch
+from .get_consensus_agreement import (
+    GetConsensusAgreement,
+    GetConsensusAgreementConsensusAgreement,
+)
 from .get_data_row import GetDataRow, GetDataRowDataRow
 from .get_data_row_by_global_key import (
     GetDataRowByGlobalKey,
     GetDataRowByGlobalKeyDataRowByGlobalKey,
 )
 from .get_dataset import GetDataset, GetDatasetDataset
+from .get_export import GetExport, GetExportExport
 from .get_feature_schema import GetFeatureSchema, GetFeatureSchemaFeatureSchema
+from .get_label import GetLabel, GetLabelLabel
+from .get_label_import import GetLabelImport, GetLabelImportLabelImport
 from .get_labeling_queue import GetLabelingQueue, GetLabelingQueueLabelingQueue
 from .get_ontology import GetOntology, GetOntologyOntology
 from .get_organization import GetOrganization, GetOrganizationOrganization
+from .get_prediction import GetPrediction, GetPredictionPrediction
 from .get_project import GetProject, GetProjectProject
 from .get_project_label_count import GetProjectLabelCount, GetProjectLabelCountProject
+from .get_project_ontology_normalized import (
+    GetProjectOntologyNormalized,
+    GetProjectOntologyNormalizedProject,
+)
 from .get_project_resource_tags import (
     GetProjectResourceTags,
     GetProjectResourceTagsProject,
 )
 from .get_task import GetTask, GetTaskTask
+from .import_annotations import ImportAnnotations, ImportAnnotationsImportAnnotations
 from .import_data_rows import ImportDataRows, ImportDataRowsImportDataRows
+from .import_predictions import ImportPredictions, ImportPredictionsImportPredictions
 from .input_types import (
     ConsensusSettingsInput,
     CreateDatasetInput,
+    CreateExportInput,
+    CreateLabelInput,
     CreateOntologyInput,
+    CreatePredictionInput,
     CreateProjectInput,
     CreateWebhookInput,
     DataRowInput,
@@ -85,6 +113,7 @@ from .input_types import (
     ProjectRoleInput,
     UpdateDataRowInput,
     UpdateDatasetInput,
+    UpdateLabelInput,
     UpdateProjectInput,
     UpdateWebhookInput,
 )
@@ -93,17 +122,26 @@ from .insert_feature_schema_into_ontology import (
     InsertFeatureSchemaIntoOntologyInsertFeatureSchemaIntoOntology,
 )
 from .is_feature_schema_archived import IsFeatureSchemaArchived
+from .list_annotation_statuses import (
+    ListAnnotationStatuses,
+    ListAnnotationStatusesAnnotationStatuses,
+)
 from .list_batches import ListBatches, ListBatchesBatches
+from .list_benchmarks import ListBenchmarks, ListBenchmarksBenchmarks
 from .list_data_rows import ListDataRows, ListDataRowsDataRows
 from .list_datasets import ListDatasets, ListDatasetsDatasets
+from .list_exports import ListExports, ListExportsExports
 from .list_feature_schemas import ListFeatureSchemas, ListFeatureSchemasFeatureSchemas
 from .list_invites import ListInvites, ListInvitesInvites
+from .list_label_imports import ListLabelImports, ListLabelImportsLabelImports
 from .list_labeling_parameter_overrides import (
     ListLabelingParameterOverrides,
     ListLabelingParameterOverridesLabelingParameterOverrides,
 )
+from .list_labels import ListLabels, ListLabelsLabels
 from .list_metadata_fields import ListMetadataFields, ListMetadataFieldsMetadataSchema
 from .list_ontologies import ListOntologies, ListOntologiesOntologies
+from .list_predictions import ListPredictions, ListPredictionsPredictions
 from .list_project_members import ListProjectMembers, ListProjectMembersProjectMembers
 from .list_projects import ListProjects, ListProjectsProjects
 from .list_resource_tags import ListResourceTags, ListResourceTagsResourceTags
@@ -133,6 +171,10 @@ from .lookup_global_keys import (
 )
 from .me import Me, MeMe
 from .move_data_rows_to_task_queue import MoveDataRowsToTaskQueue
+from .predictions_to_labels import (
+    PredictionsToLabels,
+    PredictionsToLabelsPredictionsToLabels,
+)
 from .remove_feature_schema_from_ontology import (
     RemoveFeatureSchemaFromOntology,
     RemoveFeatureSchemaFromOntologyRemoveFeatureSchemaFromOntology,
@@ -144,6 +186,10 @@ from .remove_project_member import (
 from .remove_queued_data_rows import (
     RemoveQueuedDataRows,
     RemoveQueuedDataRowsRemoveQueuedDataRows,
+)
+from .set_benchmark_reference import (
+    SetBenchmarkReference,
+    SetBenchmarkReferenceSetBenchmarkReference,
 )
 from .set_labeling_parameter_overrides import SetLabelingParameterOverrides
 from .set_organization_role import (
@@ -169,8 +215,10 @@ from .update_feature_schema_title import (
     UpdateFeatureSchemaTitle,
     UpdateFeatureSchemaTitleUpdateFeatureSchemaTitle,
 )
+from .update_label import UpdateLabel, UpdateLabelUpdateLabel
 from .update_labeling_priority import UpdateLabelingPriority
 from .update_project import UpdateProject, UpdateProjectUpdateProject
+from .update_review import UpdateReview, UpdateReviewUpdateReview
 from .update_webhook import UpdateWebhook, UpdateWebhookUpdateWebhook
 from .upload_file import UploadFile
 from .upload_project_instructions import UploadProjectInstructions
@@ -944,6 +992,148 @@ class GeneratedClient(GeneratedClientBase):
         data = self.get_data(response)
         return DeleteDataset.model_validate(data).delete_dataset
 
+    async def get_export(self, id: str, **kwargs: Any) -> GetExportExport:
+        query = gql("""
+            query GetExport($id: ID!) {
+              export(id: $id) {
+                ...ExportFields
+              }
+            }
+
+            fragment ExportFields on Export {
+              id
+              projectId
+              datasetId
+              title
+              snapshot
+              status
+              rowCount
+              params
+              filters
+              errors
+              streamPath
+              createdAt
+              finishedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetExport", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetExport.model_validate(data).export
+
+    async def list_exports(
+        self,
+        snapshots_only: bool,
+        first: int,
+        project_id: Union[Optional[str], UnsetType] = UNSET,
+        dataset_id: Union[Optional[str], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListExportsExports:
+        query = gql("""
+            query ListExports($projectId: ID, $datasetId: ID, $snapshotsOnly: Boolean!, $first: Int!, $after: String) {
+              exports(
+                projectId: $projectId
+                datasetId: $datasetId
+                snapshotsOnly: $snapshotsOnly
+                first: $first
+                after: $after
+              ) {
+                edges {
+                  node {
+                    ...ExportFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment ExportFields on Export {
+              id
+              projectId
+              datasetId
+              title
+              snapshot
+              status
+              rowCount
+              params
+              filters
+              errors
+              streamPath
+              createdAt
+              finishedAt
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "datasetId": dataset_id,
+            "snapshotsOnly": snapshots_only,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListExports", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListExports.model_validate(data).exports
+
+    async def create_export(
+        self, input: CreateExportInput, **kwargs: Any
+    ) -> CreateExportCreateExport:
+        query = gql("""
+            mutation CreateExport($input: CreateExportInput!) {
+              createExport(input: $input) {
+                ...ExportFields
+              }
+            }
+
+            fragment ExportFields on Export {
+              id
+              projectId
+              datasetId
+              title
+              snapshot
+              status
+              rowCount
+              params
+              filters
+              errors
+              streamPath
+              createdAt
+              finishedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="CreateExport", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateExport.model_validate(data).create_export
+
+    async def delete_export(self, id: str, **kwargs: Any) -> DeleteExportDeleteExport:
+        query = gql("""
+            mutation DeleteExport($id: ID!) {
+              deleteExport(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="DeleteExport", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteExport.model_validate(data).delete_export
+
     async def assign_global_keys(
         self, assignments: list[GlobalKeyAssignmentInput], **kwargs: Any
     ) -> AssignGlobalKeysAssignGlobalKeys:
@@ -1034,6 +1224,968 @@ class GeneratedClient(GeneratedClientBase):
         )
         data = self.get_data(response)
         return LookupGlobalKeys.model_validate(data).data_row_ids_for_global_keys
+
+    async def get_label_import(
+        self, id: str, **kwargs: Any
+    ) -> GetLabelImportLabelImport:
+        query = gql("""
+            query GetLabelImport($id: ID!) {
+              labelImport(id: $id) {
+                ...LabelImportFields
+              }
+            }
+
+            fragment LabelImportFields on LabelImport {
+              id
+              projectId
+              name
+              kind
+              state
+              taskId
+              annotationCount
+              successCount
+              failureCount
+              errors
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetLabelImport", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetLabelImport.model_validate(data).label_import
+
+    async def list_label_imports(
+        self,
+        project_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListLabelImportsLabelImports:
+        query = gql("""
+            query ListLabelImports($projectId: ID!, $first: Int!, $after: String) {
+              labelImports(projectId: $projectId, first: $first, after: $after) {
+                edges {
+                  node {
+                    ...LabelImportFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment LabelImportFields on LabelImport {
+              id
+              projectId
+              name
+              kind
+              state
+              taskId
+              annotationCount
+              successCount
+              failureCount
+              errors
+              createdAt
+              updatedAt
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListLabelImports",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListLabelImports.model_validate(data).label_imports
+
+    async def list_annotation_statuses(
+        self,
+        import_id: str,
+        only_errors: bool,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListAnnotationStatusesAnnotationStatuses:
+        query = gql("""
+            query ListAnnotationStatuses($importId: ID!, $onlyErrors: Boolean!, $first: Int!, $after: String) {
+              annotationStatuses(
+                importId: $importId
+                onlyErrors: $onlyErrors
+                first: $first
+                after: $after
+              ) {
+                edges {
+                  node {
+                    ...AnnotationStatusFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment AnnotationStatusFields on AnnotationStatus {
+              index
+              uuid
+              dataRowId
+              globalKey
+              name
+              status
+              errors
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+            """)
+        variables: dict[str, object] = {
+            "importId": import_id,
+            "onlyErrors": only_errors,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ListAnnotationStatuses",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ListAnnotationStatuses.model_validate(data).annotation_statuses
+
+    async def create_label_import(
+        self, project_id: str, name: str, kind: LabelImportKind, **kwargs: Any
+    ) -> CreateLabelImportCreateLabelImport:
+        query = gql("""
+            mutation CreateLabelImport($projectId: ID!, $name: String!, $kind: LabelImportKind!) {
+              createLabelImport(projectId: $projectId, name: $name, kind: $kind) {
+                ...LabelImportFields
+              }
+            }
+
+            fragment LabelImportFields on LabelImport {
+              id
+              projectId
+              name
+              kind
+              state
+              taskId
+              annotationCount
+              successCount
+              failureCount
+              errors
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "name": name,
+            "kind": kind,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="CreateLabelImport",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateLabelImport.model_validate(data).create_label_import
+
+    async def import_annotations(
+        self, import_id: str, rows: Any, offset: int, **kwargs: Any
+    ) -> ImportAnnotationsImportAnnotations:
+        query = gql("""
+            mutation ImportAnnotations($importId: ID!, $rows: JSON!, $offset: Int!) {
+              importAnnotations(importId: $importId, rows: $rows, offset: $offset) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "importId": import_id,
+            "rows": rows,
+            "offset": offset,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ImportAnnotations",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ImportAnnotations.model_validate(data).import_annotations
+
+    async def finish_label_import(
+        self, id: str, error: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> FinishLabelImportFinishLabelImport:
+        query = gql("""
+            mutation FinishLabelImport($id: ID!, $error: String) {
+              finishLabelImport(id: $id, error: $error) {
+                ...LabelImportFields
+              }
+            }
+
+            fragment LabelImportFields on LabelImport {
+              id
+              projectId
+              name
+              kind
+              state
+              taskId
+              annotationCount
+              successCount
+              failureCount
+              errors
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "error": error}
+        response = await self.execute(
+            query=query,
+            operation_name="FinishLabelImport",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return FinishLabelImport.model_validate(data).finish_label_import
+
+    async def delete_label_import(
+        self, id: str, **kwargs: Any
+    ) -> DeleteLabelImportDeleteLabelImport:
+        query = gql("""
+            mutation DeleteLabelImport($id: ID!) {
+              deleteLabelImport(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="DeleteLabelImport",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteLabelImport.model_validate(data).delete_label_import
+
+    async def get_label(self, id: str, **kwargs: Any) -> GetLabelLabel:
+        query = gql("""
+            query GetLabel($id: ID!) {
+              label(id: $id) {
+                ...LabelFields
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetLabel", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetLabel.model_validate(data).label
+
+    async def list_labels(
+        self,
+        project_id: str,
+        first: int,
+        data_row_id: Union[Optional[str], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListLabelsLabels:
+        query = gql("""
+            query ListLabels($projectId: ID!, $dataRowId: ID, $first: Int!, $after: String) {
+              labels(
+                projectId: $projectId
+                dataRowId: $dataRowId
+                first: $first
+                after: $after
+              ) {
+                edges {
+                  node {
+                    ...LabelFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowId": data_row_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListLabels", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListLabels.model_validate(data).labels
+
+    async def create_label(
+        self, input: CreateLabelInput, **kwargs: Any
+    ) -> CreateLabelCreateLabel:
+        query = gql("""
+            mutation CreateLabel($input: CreateLabelInput!) {
+              createLabel(input: $input) {
+                ...LabelFields
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="CreateLabel", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateLabel.model_validate(data).create_label
+
+    async def update_label(
+        self, id: str, input: UpdateLabelInput, **kwargs: Any
+    ) -> UpdateLabelUpdateLabel:
+        query = gql("""
+            mutation UpdateLabel($id: ID!, $input: UpdateLabelInput!) {
+              updateLabel(id: $id, input: $input) {
+                ...LabelFields
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "input": input}
+        response = await self.execute(
+            query=query, operation_name="UpdateLabel", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateLabel.model_validate(data).update_label
+
+    async def delete_labels(
+        self, ids: list[str], **kwargs: Any
+    ) -> DeleteLabelsDeleteLabels:
+        query = gql("""
+            mutation DeleteLabels($ids: [ID!]!) {
+              deleteLabels(ids: $ids) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"ids": ids}
+        response = await self.execute(
+            query=query, operation_name="DeleteLabels", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteLabels.model_validate(data).delete_labels
+
+    async def create_review(
+        self, label_id: str, score: float, **kwargs: Any
+    ) -> CreateReviewCreateReview:
+        query = gql("""
+            mutation CreateReview($labelId: ID!, $score: Float!) {
+              createReview(labelId: $labelId, score: $score) {
+                ...ReviewFields
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"labelId": label_id, "score": score}
+        response = await self.execute(
+            query=query, operation_name="CreateReview", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateReview.model_validate(data).create_review
+
+    async def update_review(
+        self, id: str, score: float, **kwargs: Any
+    ) -> UpdateReviewUpdateReview:
+        query = gql("""
+            mutation UpdateReview($id: ID!, $score: Float!) {
+              updateReview(id: $id, score: $score) {
+                ...ReviewFields
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "score": score}
+        response = await self.execute(
+            query=query, operation_name="UpdateReview", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateReview.model_validate(data).update_review
+
+    async def delete_review(self, id: str, **kwargs: Any) -> DeleteReviewDeleteReview:
+        query = gql("""
+            mutation DeleteReview($id: ID!) {
+              deleteReview(id: $id) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="DeleteReview", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteReview.model_validate(data).delete_review
+
+    async def set_benchmark_reference(
+        self, label_id: str, is_reference: bool, **kwargs: Any
+    ) -> SetBenchmarkReferenceSetBenchmarkReference:
+        query = gql("""
+            mutation SetBenchmarkReference($labelId: ID!, $isReference: Boolean!) {
+              setBenchmarkReference(labelId: $labelId, isReference: $isReference) {
+                ...LabelFields
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "labelId": label_id,
+            "isReference": is_reference,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="SetBenchmarkReference",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetBenchmarkReference.model_validate(data).set_benchmark_reference
+
+    async def list_benchmarks(
+        self, project_id: str, **kwargs: Any
+    ) -> list[ListBenchmarksBenchmarks]:
+        query = gql("""
+            query ListBenchmarks($projectId: ID!) {
+              benchmarks(projectId: $projectId) {
+                referenceLabel {
+                  ...LabelFields
+                }
+                dataRowId
+                completedCount
+                averageAgreement
+                createdAt
+              }
+            }
+
+            fragment LabelFields on Label {
+              id
+              projectId
+              dataRowId
+              globalKey
+              annotations
+              secondsToLabel
+              isBenchmarkReference
+              benchmarkAgreement
+              importId
+              reviews {
+                ...ReviewFields
+              }
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+
+            fragment ReviewFields on Review {
+              id
+              labelId
+              score
+              createdAt
+              updatedAt
+              createdBy {
+                id
+                email
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id}
+        response = await self.execute(
+            query=query, operation_name="ListBenchmarks", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListBenchmarks.model_validate(data).benchmarks
+
+    async def get_consensus_agreement(
+        self, project_id: str, data_row_ids: list[str], **kwargs: Any
+    ) -> list[GetConsensusAgreementConsensusAgreement]:
+        query = gql("""
+            query GetConsensusAgreement($projectId: ID!, $dataRowIds: [ID!]!) {
+              consensusAgreement(projectId: $projectId, dataRowIds: $dataRowIds) {
+                dataRowId
+                labelCount
+                agreement
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowIds": data_row_ids,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="GetConsensusAgreement",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetConsensusAgreement.model_validate(data).consensus_agreement
+
+    async def get_prediction(self, id: str, **kwargs: Any) -> GetPredictionPrediction:
+        query = gql("""
+            query GetPrediction($id: ID!) {
+              prediction(id: $id) {
+                ...PredictionFields
+              }
+            }
+
+            fragment PredictionFields on Prediction {
+              id
+              projectId
+              dataRowId
+              globalKey
+              modelVersion
+              score
+              annotations
+              importId
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="GetPrediction", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetPrediction.model_validate(data).prediction
+
+    async def list_predictions(
+        self,
+        project_id: str,
+        first: int,
+        data_row_id: Union[Optional[str], UnsetType] = UNSET,
+        model_version: Union[Optional[str], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ListPredictionsPredictions:
+        query = gql("""
+            query ListPredictions($projectId: ID!, $dataRowId: ID, $modelVersion: String, $first: Int!, $after: String) {
+              predictions(
+                projectId: $projectId
+                dataRowId: $dataRowId
+                modelVersion: $modelVersion
+                first: $first
+                after: $after
+              ) {
+                edges {
+                  node {
+                    ...PredictionFields
+                  }
+                }
+                pageInfo {
+                  ...PageInfoFields
+                }
+              }
+            }
+
+            fragment PageInfoFields on PageInfo {
+              hasNextPage
+              endCursor
+            }
+
+            fragment PredictionFields on Prediction {
+              id
+              projectId
+              dataRowId
+              globalKey
+              modelVersion
+              score
+              annotations
+              importId
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "dataRowId": data_row_id,
+            "modelVersion": model_version,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=query, operation_name="ListPredictions", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ListPredictions.model_validate(data).predictions
+
+    async def create_prediction(
+        self, input: CreatePredictionInput, **kwargs: Any
+    ) -> CreatePredictionCreatePrediction:
+        query = gql("""
+            mutation CreatePrediction($input: CreatePredictionInput!) {
+              createPrediction(input: $input) {
+                ...PredictionFields
+              }
+            }
+
+            fragment PredictionFields on Prediction {
+              id
+              projectId
+              dataRowId
+              globalKey
+              modelVersion
+              score
+              annotations
+              importId
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="CreatePrediction",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreatePrediction.model_validate(data).create_prediction
+
+    async def import_predictions(
+        self, project_id: str, rows: Any, offset: int, **kwargs: Any
+    ) -> ImportPredictionsImportPredictions:
+        query = gql("""
+            mutation ImportPredictions($projectId: ID!, $rows: JSON!, $offset: Int!) {
+              importPredictions(projectId: $projectId, rows: $rows, offset: $offset) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "rows": rows,
+            "offset": offset,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="ImportPredictions",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ImportPredictions.model_validate(data).import_predictions
+
+    async def delete_predictions(
+        self, ids: list[str], **kwargs: Any
+    ) -> DeletePredictionsDeletePredictions:
+        query = gql("""
+            mutation DeletePredictions($ids: [ID!]!) {
+              deletePredictions(ids: $ids) {
+                deletedCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"ids": ids}
+        response = await self.execute(
+            query=query,
+            operation_name="DeletePredictions",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeletePredictions.model_validate(data).delete_predictions
+
+    async def predictions_to_labels(
+        self,
+        project_id: str,
+        model_versions: Union[Optional[list[str]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> PredictionsToLabelsPredictionsToLabels:
+        query = gql("""
+            mutation PredictionsToLabels($projectId: ID!, $modelVersions: [String!]) {
+              predictionsToLabels(projectId: $projectId, modelVersions: $modelVersions) {
+                ...TaskFields
+              }
+            }
+
+            fragment TaskFields on Task {
+              id
+              name
+              status
+              completionPercentage
+              createdAt
+              updatedAt
+              result
+              errors
+              failedDataRows
+            }
+            """)
+        variables: dict[str, object] = {
+            "projectId": project_id,
+            "modelVersions": model_versions,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="PredictionsToLabels",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return PredictionsToLabels.model_validate(data).predictions_to_labels
+
+    async def get_project_ontology_normalized(
+        self, id: str, **kwargs: Any
+    ) -> GetProjectOntologyNormalizedProject:
+        query = gql("""
+            query GetProjectOntologyNormalized($id: ID!) {
+              project(id: $id) {
+                id
+                ontology {
+                  id
+                  normalized
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="GetProjectOntologyNormalized",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetProjectOntologyNormalized.model_validate(data).project
 
     async def list_metadata_fields(
         self, **kwargs: Any

@@ -107,3 +107,33 @@ class WebhookDeliveryStatus(str, Enum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+
+
+class LabelImportKind(str, Enum):
+    PRELABEL = "PRELABEL"
+    GROUND_TRUTH = "GROUND_TRUTH"
+
+
+class LabelImportState(str, Enum):
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+
+
+class AnnotationImportStatus(str, Enum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+class ExportStatus(str, Enum):
+    CREATED = "CREATED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class WorkflowStatus(str, Enum):
+    TO_LABEL = "TO_LABEL"
+    IN_REVIEW = "IN_REVIEW"
+    IN_REWORK = "IN_REWORK"
+    DONE = "DONE"

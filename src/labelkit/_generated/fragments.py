@@ -8,8 +8,12 @@ from pydantic import Field
 
 from .base_model import BaseModel
 from .enums import (
+    AnnotationImportStatus,
     AttachmentType,
+    ExportStatus,
     FeatureSchemaKind,
+    LabelImportKind,
+    LabelImportState,
     MediaType,
     MetadataKind,
     ProjectAccessFrom,
@@ -21,6 +25,16 @@ from .enums import (
     WebhookStatus,
     WebhookTopic,
 )
+
+
+class AnnotationStatusFields(BaseModel):
+    index: int
+    uuid: Optional[str]
+    data_row_id: Optional[str] = Field(alias="dataRowId")
+    global_key: Optional[str] = Field(alias="globalKey")
+    name: Optional[str]
+    status: AnnotationImportStatus
+    errors: list[str]
 
 
 class BatchFields(BaseModel):
@@ -85,6 +99,22 @@ class DatasetFieldsCreatedBy(BaseModel):
     name: str
 
 
+class ExportFields(BaseModel):
+    id: str
+    project_id: Optional[str] = Field(alias="projectId")
+    dataset_id: Optional[str] = Field(alias="datasetId")
+    title: Optional[str]
+    snapshot: bool
+    status: ExportStatus
+    row_count: Optional[int] = Field(alias="rowCount")
+    params: Any
+    filters: Any
+    errors: list[str]
+    stream_path: str = Field(alias="streamPath")
+    created_at: datetime = Field(alias="createdAt")
+    finished_at: Optional[datetime] = Field(alias="finishedAt")
+
+
 class FeatureSchemaFields(BaseModel):
     id: str
     name: str
@@ -119,6 +149,60 @@ class InviteFieldsInvitedBy(BaseModel):
     id: str
     email: str
     name: str
+
+
+class ReviewFields(BaseModel):
+    id: str
+    label_id: str = Field(alias="labelId")
+    score: float
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    created_by: "ReviewFieldsCreatedBy" = Field(alias="createdBy")
+
+
+class ReviewFieldsCreatedBy(BaseModel):
+    id: str
+    email: str
+
+
+class LabelFields(BaseModel):
+    id: str
+    project_id: str = Field(alias="projectId")
+    data_row_id: str = Field(alias="dataRowId")
+    global_key: Optional[str] = Field(alias="globalKey")
+    annotations: Any
+    seconds_to_label: Optional[float] = Field(alias="secondsToLabel")
+    is_benchmark_reference: bool = Field(alias="isBenchmarkReference")
+    benchmark_agreement: Optional[float] = Field(alias="benchmarkAgreement")
+    import_id: Optional[str] = Field(alias="importId")
+    reviews: list["LabelFieldsReviews"]
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    created_by: "LabelFieldsCreatedBy" = Field(alias="createdBy")
+
+
+class LabelFieldsReviews(ReviewFields):
+    pass
+
+
+class LabelFieldsCreatedBy(BaseModel):
+    id: str
+    email: str
+
+
+class LabelImportFields(BaseModel):
+    id: str
+    project_id: str = Field(alias="projectId")
+    name: str
+    kind: LabelImportKind
+    state: LabelImportState
+    task_id: str = Field(alias="taskId")
+    annotation_count: int = Field(alias="annotationCount")
+    success_count: int = Field(alias="successCount")
+    failure_count: int = Field(alias="failureCount")
+    errors: list[str]
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
 
 
 class MetadataFieldFields(BaseModel):
@@ -158,6 +242,18 @@ class OrganizationFields(BaseModel):
 class PageInfoFields(BaseModel):
     has_next_page: bool = Field(alias="hasNextPage")
     end_cursor: Optional[str] = Field(alias="endCursor")
+
+
+class PredictionFields(BaseModel):
+    id: str
+    project_id: str = Field(alias="projectId")
+    data_row_id: str = Field(alias="dataRowId")
+    global_key: Optional[str] = Field(alias="globalKey")
+    model_version: Optional[str] = Field(alias="modelVersion")
+    score: Optional[float]
+    annotations: Any
+    import_id: Optional[str] = Field(alias="importId")
+    created_at: datetime = Field(alias="createdAt")
 
 
 class ProjectFields(BaseModel):
@@ -249,16 +345,22 @@ class WebhookFields(BaseModel):
     updated_at: datetime = Field(alias="updatedAt")
 
 
+AnnotationStatusFields.model_rebuild()
 BatchFields.model_rebuild()
 DataRowFields.model_rebuild()
 DatasetFields.model_rebuild()
+ExportFields.model_rebuild()
 FeatureSchemaFields.model_rebuild()
 GlobalKeyErrorFields.model_rebuild()
 InviteFields.model_rebuild()
+ReviewFields.model_rebuild()
+LabelFields.model_rebuild()
+LabelImportFields.model_rebuild()
 MetadataFieldFields.model_rebuild()
 OntologyFields.model_rebuild()
 OrganizationFields.model_rebuild()
 PageInfoFields.model_rebuild()
+PredictionFields.model_rebuild()
 ProjectFields.model_rebuild()
 UserFields.model_rebuild()
 ProjectMemberFields.model_rebuild()

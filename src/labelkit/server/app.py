@@ -19,6 +19,7 @@ from .auth import AuthMiddleware
 from .context import make_context
 from .errors import format_error
 from .execution import DocumentCache, LabelkitHTTPHandler
+from .exports import export_stream
 from .fast_execution import FastExecutionContext
 from .faults import FaultMiddleware, FaultPlan, quiet_uvicorn_logs
 from .files import serve_file
@@ -92,6 +93,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/files/{file_id}", serve_file, methods=["GET"]),
+            Route("/exports/{export_id}/stream", export_stream, methods=["GET"]),
         ],
         middleware=[
             *fault_middleware,

@@ -366,6 +366,7 @@ class Label(Base):
     __table_args__ = (
         Index("ix_labels_project_data_row", "project_id", "data_row_id"),
         Index("ix_labels_project_id", "project_id", "id"),
+        Index("ix_labels_import_id", "import_id", "data_row_id", unique=True),
     )
 
     id: Mapped[str] = mapped_column(IdType, primary_key=True)
@@ -382,7 +383,7 @@ class Label(Base):
     seconds_to_label: Mapped[float | None] = mapped_column(Float)
     is_benchmark_reference: Mapped[bool] = mapped_column(Boolean, server_default=false())
     benchmark_created_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    import_id: Mapped[str | None] = mapped_column(IdType, index=True)
+    import_id: Mapped[str | None] = mapped_column(IdType)
 
 
 class LabelFeature(Base):
@@ -506,6 +507,7 @@ class Prediction(Base):
     __table_args__ = (
         Index("ix_predictions_project_id", "project_id", "id"),
         Index("ix_predictions_project_data_row", "project_id", "data_row_id"),
+        Index("ix_predictions_import_id", "import_id", "data_row_id", unique=True),
     )
 
     id: Mapped[str] = mapped_column(IdType, primary_key=True)
@@ -517,7 +519,7 @@ class Prediction(Base):
     model_version: Mapped[str | None] = mapped_column(String(255))
     score: Mapped[float | None] = mapped_column(Float)
     payload: Mapped[Any] = mapped_column(JSON)
-    import_id: Mapped[str | None] = mapped_column(IdType, index=True)
+    import_id: Mapped[str | None] = mapped_column(IdType)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 

@@ -45,7 +45,8 @@ def upgrade() -> None:
     )
     op.add_column("labels", sa.Column("benchmark_created_at", Timestamp, nullable=True))
     op.add_column("labels", sa.Column("import_id", Id, nullable=True))
-    op.create_index("ix_labels_import_id", "labels", ["import_id"])
+    # One label (or pre-label) per data row and import; NULLs (no import) never collide.
+    op.create_index("ix_labels_import_id", "labels", ["import_id", "data_row_id"], unique=True)
     op.create_index("ix_labels_project_id", "labels", ["project_id", "id"])
     # Exports walk a project's rows in data row order.
     op.create_index("ix_batch_rows_project_data_row", "batch_rows", ["project_id", "data_row_id"])
@@ -79,11 +80,11 @@ def upgrade() -> None:
         sa.Column("created_at", Timestamp, nullable=False),
     )
     op.create_index("ix_predictions_project_id", "predictions", ["project_id", "id"])
-    op.create_index(
-        "ix_predictions_project_data_row", "predictions", ["project_id", "data_row_id"]
-    )
+    op.create_index("ix_predictions_project_data_row", "predictions", ["project_id", "data_row_id"])
     op.create_index("ix_predictions_data_row_id", "predictions", ["data_row_id"])
-    op.create_index("ix_predictions_import_id", "predictions", ["import_id"])
+    op.create_index(
+        "ix_predictions_import_id", "predictions", ["import_id", "data_row_id"], unique=True
+    )
 
     op.create_table(
         "label_imports",
