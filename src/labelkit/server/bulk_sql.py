@@ -276,14 +276,14 @@ class PostgresWriter(BulkWriter):
     async def taken_keys(
         self, organization_id: str, keys: Sequence[str]
     ) -> dict[str, tuple[str, str]]:
-        # A join on the unnested keys probes the unique index once per key whatever the
-        # table statistics say; `global_key = ANY($2)` was planned as a filter over the whole
-        # organization while the table was not yet analyzed (200 ms at 30,000 rows).
+        # One unique-index probe per key, forced by LATERAL ... LIMIT 1: a plain join (or
+        # `global_key = ANY($2)`) is planned as a walk over every row of the organization
+        # while the table is not yet analyzed, which made each chunk slower than the last.
         records = await self._run(
             "fetch",
-            "SELECT d.global_key, d.id, d.dataset_id "
-            "FROM unnest($2::varchar[]) AS k(key) JOIN data_rows AS d "
-            "ON d.organization_id = $1 AND d.global_key = k.key",
+            "SELECT d.global_key, d.id, d.dataset_id FROM unnest($2::varchar[]) AS k(key) "
+            "CROSS JOIN LATERAL (SELECT global_key, id, dataset_id FROM data_rows "
+            "WHERE organization_id = $1 AND global_key = k.key LIMIT 1) AS d",
             organization_id,
             list(keys),
         )
