@@ -34,8 +34,15 @@ from ..workflow_rows import (
     resolve,
     short_list,
 )
-from .common import context, count_where, mutation, query, require_text, resolve_created_by
-from .ontologies import find_project
+from .common import (
+    context,
+    count_where,
+    find_in_organization,
+    mutation,
+    query,
+    require_text,
+    resolve_created_by,
+)
 
 __all__ = ["MAX_BATCH_ROWS", "MAX_ROWS_PER_CALL", "bindables"]
 
@@ -77,15 +84,6 @@ def _consensus(project: Project, settings: dict[str, Any] | None) -> dict[str, A
     if not 0.0 <= coverage <= 1.0:
         raise validation(f"consensusSettings.coveragePercentage must be 0..1, got {coverage}")
     return {"number_of_labels": labels, "coverage_percentage": coverage}
-
-
-async def _find_batch(session: AsyncSession, ctx: Context, batch_id: str) -> Batch:
-    batch = await session.scalar(
-        select(Batch).where(Batch.id == batch_id, Batch.organization_id == ctx.organization_id)
-    )
-    if batch is None:
-        raise not_found("Batch", batch_id)
-    return batch
 
 
 async def _check_names_free(session: AsyncSession, project_id: str, names: Sequence[str]) -> None:
@@ -153,7 +151,7 @@ def _conflict_on_race(project_id: str) -> ApiError:
 async def resolve_batch(_: None, info: GraphQLResolveInfo, id: str) -> Batch:
     ctx = context(info)
     async with ctx.session() as session:
-        return await _find_batch(session, ctx, id)
+        return await find_in_organization(session, ctx, Batch, id)
 
 
 @query.field("batches")
@@ -168,7 +166,7 @@ async def resolve_batches(
     limit = check_first(first)
     after_id = decode_cursor(after, "bat")
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         statement = keyset(
             select(Batch).where(Batch.project_id == project_id), Batch.id, limit, after_id
         )
@@ -195,7 +193,7 @@ async def resolve_create_batch(
     identifiers = parse_identifiers(data_rows, global_keys, MAX_BATCH_ROWS)
     try:
         async with ctx.transaction() as session:
-            project = await find_project(session, ctx, project_id)
+            project = await find_in_organization(session, ctx, Project, project_id)
             _check_project(project)
             consensus = _consensus(project, consensus_settings)
             await _check_names_free(session, project.id, [name])
@@ -235,7 +233,7 @@ async def _create_batches(
     _check_priority(priority)
     try:
         async with ctx.transaction() as session:
-            project = await find_project(session, ctx, project_id)
+            project = await find_in_organization(session, ctx, Project, project_id)
             _check_project(project)
             if identifiers is not None:
                 resolved = await resolve(
@@ -341,7 +339,7 @@ async def resolve_create_batches_from_dataset(
 async def resolve_archive_batch(_: None, info: GraphQLResolveInfo, id: str) -> Batch:
     ctx = context(info)
     async with ctx.transaction() as session:
-        batch = await _find_batch(session, ctx, id)
+        batch = await find_in_organization(session, ctx, Batch, id)
         if not batch.archived:
             batch.archived = True
             batch.updated_at = utcnow()
@@ -361,7 +359,7 @@ def _labeled(batch: Batch) -> Any:
 async def resolve_delete_batch(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        batch = await _find_batch(session, ctx, id)
+        batch = await find_in_organization(session, ctx, Batch, id)
         labeled = await session.scalar(
             select(func.count()).where(BatchRow.batch_id == batch.id, _labeled(batch))
         )
@@ -380,7 +378,7 @@ async def resolve_remove_queued_data_rows(
 ) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        batch = await _find_batch(session, ctx, batch_id)
+        batch = await find_in_organization(session, ctx, Batch, batch_id)
         removed = list(
             await session.scalars(
                 delete(BatchRow)

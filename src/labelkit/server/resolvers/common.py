@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 from ariadne import MutationType, QueryType
 from graphql import GraphQLResolveInfo
@@ -20,6 +20,7 @@ __all__ = [
     "context",
     "count_where",
     "delete_in_organization",
+    "find_in_organization",
     "is_loaded",
     "mutation",
     "name_and_description",
@@ -94,6 +95,21 @@ def apply_changes(target: Project | Dataset, changes: dict[str, Any]) -> None:
         setattr(target, attribute, value)
     if changes:
         target.updated_at = utcnow()
+
+
+M = TypeVar("M", bound=Base)
+
+
+async def find_in_organization(session: AsyncSession, ctx: Context, model: type[M], id: str) -> M:
+    """The caller's organization's object with this id; NOT_FOUND otherwise, another
+    organization's included."""
+    columns: Any = model  # every model reached this way has `id` and `organization_id`
+    found = await session.scalar(
+        select(model).where(columns.id == id, columns.organization_id == ctx.organization_id)
+    )
+    if found is None:
+        raise not_found(model.__name__, id)
+    return found
 
 
 async def delete_in_organization(

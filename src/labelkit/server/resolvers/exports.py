@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select
 from ..errors import not_found, validation
 from ..exports import PARAM_NAMES, count_rows, plan_of, snapshot_path, start_snapshot
 from ..ids import new_id
-from ..models import Batch, Dataset, Export, utcnow
+from ..models import Batch, Dataset, Export, Project, utcnow
 from ..pagination import (
     Connection,
     check_first,
@@ -23,9 +23,8 @@ from ..pagination import (
     make_connection,
     resolve_total_count,
 )
-from .common import MAX_NAME_LENGTH, context, count_where, mutation, query
+from .common import MAX_NAME_LENGTH, context, count_where, find_in_organization, mutation, query
 from .labels import resolve_creator
-from .ontologies import find_project
 
 __all__ = ["bindables"]
 
@@ -104,7 +103,7 @@ async def resolve_create_export(_: None, info: GraphQLResolveInfo, input: dict[s
     snapshot = bool(input.get("snapshot"))
     async with ctx.transaction() as session:
         if project_id is not None:
-            await find_project(session, ctx, project_id)
+            await find_in_organization(session, ctx, Project, project_id)
             if "batch_ids" in filters:
                 found = set(
                     await session.scalars(

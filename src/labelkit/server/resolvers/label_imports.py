@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...annotations import OntologyIndex, data_row_ref
 from ..context import Context
-from ..errors import ApiError, ErrorCode, not_found, validation
+from ..errors import ApiError, ErrorCode, validation
 from ..fast_execution import FieldAttr
 from ..ids import new_id, new_ids
 from ..label_store import (
@@ -50,9 +50,8 @@ from ..pagination import (
 )
 from ..webhooks import emit
 from ..workflow_rows import chunks
-from .common import context, count_where, mutation, query, require_text
+from .common import context, count_where, find_in_organization, mutation, query, require_text
 from .labels import resolve_creator
-from .ontologies import find_project
 
 __all__ = ["MAX_CHUNK", "bindables", "check_chunk", "chunk_refs"]
 
@@ -140,22 +139,11 @@ def _ref_of(raw: Any) -> tuple[str | None, str | None]:
     return (ref[1], None) if ref[0] == "id" else (None, ref[1])
 
 
-async def _find_import(session: AsyncSession, ctx: Context, import_id: str) -> LabelImport:
-    found = await session.scalar(
-        select(LabelImport).where(
-            LabelImport.id == import_id, LabelImport.organization_id == ctx.organization_id
-        )
-    )
-    if found is None:
-        raise not_found("LabelImport", import_id)
-    return found
-
-
 @query.field("labelImport")
 async def resolve_label_import(_: None, info: GraphQLResolveInfo, id: str) -> LabelImport:
     ctx = context(info)
     async with ctx.session() as session:
-        return await _find_import(session, ctx, id)
+        return await find_in_organization(session, ctx, LabelImport, id)
 
 
 @query.field("labelImports")
@@ -171,7 +159,7 @@ async def resolve_label_imports(
     after_id = decode_cursor(after, "imp")
     condition = LabelImport.project_id == project_id
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         rows = (
             await session.scalars(
                 keyset(select(LabelImport).where(condition), LabelImport.id, limit, after_id)
@@ -213,7 +201,7 @@ async def resolve_annotation_statuses(
     if only_errors:
         conditions.append(AnnotationStatusRow.status == "FAILURE")
     async with ctx.session() as session:
-        await _find_import(session, ctx, import_id)
+        await find_in_organization(session, ctx, LabelImport, import_id)
         rows = (
             await session.scalars(
                 select(AnnotationStatusRow)
@@ -238,7 +226,7 @@ async def resolve_create_label_import(
     ctx = context(info)
     name = require_text(name, "name")
     async with ctx.transaction() as session:
-        project = await find_project(session, ctx, project_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
         await project_ontology(session, project)  # VALIDATION without an ontology
         now = utcnow()
         task = Task(
@@ -440,13 +428,13 @@ async def resolve_import_annotations(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             async with ctx.state.write_turn(), ctx.transaction() as session:
-                label_import = await _find_import(session, ctx, import_id)
+                label_import = await find_in_organization(session, ctx, LabelImport, import_id)
                 if label_import.state != "RUNNING":
                     raise ApiError(
                         ErrorCode.CONFLICT,
                         f"Import {import_id!r} is {label_import.state}; it takes no more rows",
                     )
-                project = await find_project(session, ctx, label_import.project_id)
+                project = await find_in_organization(session, ctx, Project, label_import.project_id)
                 ontology = await project_ontology(session, project)
                 return await _write_chunk(
                     session, ctx, label_import, project, ontology, rows, offset
@@ -464,7 +452,7 @@ async def resolve_finish_label_import(
 ) -> LabelImport:
     ctx = context(info)
     async with ctx.transaction() as session:
-        label_import = await _find_import(session, ctx, id)
+        label_import = await find_in_organization(session, ctx, LabelImport, id)
         if label_import.state != "RUNNING":
             return label_import
         now = utcnow()
@@ -489,7 +477,7 @@ async def resolve_finish_label_import(
 async def resolve_delete_label_import(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
     ctx = context(info)
     async with ctx.state.write_turn(), ctx.transaction() as session:
-        label_import = await _find_import(session, ctx, id)
+        label_import = await find_in_organization(session, ctx, LabelImport, id)
         table: type[Label] | type[Prediction] = (
             Label if label_import.kind == "GROUND_TRUTH" else Prediction
         )

@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...annotations import agreement
-from ..context import Context
 from ..errors import ApiError, ErrorCode, not_found, validation
 from ..ids import new_id
 from ..label_store import (
@@ -38,8 +37,7 @@ from ..pagination import (
     resolve_total_count,
 )
 from ..webhooks import emit
-from .common import context, count_where, mutation, query
-from .ontologies import find_project
+from .common import context, count_where, find_in_organization, mutation, query
 
 __all__ = ["bindables", "resolve_creator", "row_ref"]
 
@@ -74,15 +72,6 @@ def _seconds(value: Any) -> float | None:
     return value if value is None else float(value)
 
 
-async def _find_label(session: AsyncSession, ctx: Context, label_id: str) -> Label:
-    label = await session.scalar(
-        select(Label).where(Label.id == label_id, Label.organization_id == ctx.organization_id)
-    )
-    if label is None:
-        raise not_found("Label", label_id)
-    return label
-
-
 async def _view(session: AsyncSession, label: Label) -> LabelView:
     return (await label_views(session, [label]))[0]
 
@@ -95,7 +84,7 @@ async def _touch(session: AsyncSession, project: Project) -> None:
 async def resolve_label(_: None, info: GraphQLResolveInfo, id: str) -> LabelView:
     ctx = context(info)
     async with ctx.session() as session:
-        return await _view(session, await _find_label(session, ctx, id))
+        return await _view(session, await find_in_organization(session, ctx, Label, id))
 
 
 @query.field("labels")
@@ -114,7 +103,7 @@ async def resolve_labels(
     if data_row_id is not None:
         conditions.append(Label.data_row_id == data_row_id)
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         rows = (
             await session.scalars(
                 keyset(select(Label).where(*conditions), Label.id, limit, after_id)
@@ -132,7 +121,7 @@ async def resolve_create_label(
     ref = row_ref(input.get("data_row_id"), input.get("global_key"))
     seconds = _seconds(input.get("seconds_to_label"))
     async with ctx.transaction() as session:
-        project = await find_project(session, ctx, input["project_id"])
+        project = await find_in_organization(session, ctx, Project, input["project_id"])
         ontology = await project_ontology(session, project)
         annotations, reason = ontology.check_label(input["annotations"])
         if annotations is None:
@@ -180,8 +169,8 @@ async def resolve_update_label(
     if not input:
         raise validation("updateLabel needs at least one field to change")
     async with ctx.transaction() as session:
-        label = await _find_label(session, ctx, id)
-        project = await find_project(session, ctx, label.project_id)
+        label = await find_in_organization(session, ctx, Label, id)
+        project = await find_in_organization(session, ctx, Project, label.project_id)
         if "annotations" in input:
             ontology = await project_ontology(session, project)
             annotations, reason = ontology.check_label(input["annotations"])
@@ -275,7 +264,7 @@ async def resolve_create_review(
     ctx = context(info)
     score = _score(score)
     async with ctx.transaction() as session:
-        label = await _find_label(session, ctx, label_id)
+        label = await find_in_organization(session, ctx, Label, label_id)
         now = utcnow()
         review = Review(
             id=new_id("rev"),
@@ -299,24 +288,17 @@ async def resolve_create_review(
     return review
 
 
-async def _find_review(session: AsyncSession, ctx: Context, review_id: str) -> Review:
-    review = await session.scalar(
-        select(Review).where(Review.id == review_id, Review.organization_id == ctx.organization_id)
-    )
-    if review is None:
-        raise not_found("Review", review_id)
-    return review
-
-
 @mutation.field("updateReview")
 async def resolve_update_review(_: None, info: GraphQLResolveInfo, id: str, score: float) -> Review:
     ctx = context(info)
     score = _score(score)
     async with ctx.transaction() as session:
-        review = await _find_review(session, ctx, id)
+        review = await find_in_organization(session, ctx, Review, id)
         review.score = score
         review.updated_at = utcnow()
-        await _apply_verdict(session, await _find_label(session, ctx, review.label_id), score)
+        await _apply_verdict(
+            session, await find_in_organization(session, ctx, Label, review.label_id), score
+        )
         await emit(
             session,
             organization_id=ctx.organization_id,
@@ -331,7 +313,7 @@ async def resolve_update_review(_: None, info: GraphQLResolveInfo, id: str, scor
 async def resolve_delete_review(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        review = await _find_review(session, ctx, id)
+        review = await find_in_organization(session, ctx, Review, id)
         await emit(
             session,
             organization_id=ctx.organization_id,
@@ -352,8 +334,8 @@ async def resolve_set_benchmark_reference(
 ) -> LabelView:
     ctx = context(info)
     async with ctx.transaction() as session:
-        label = await _find_label(session, ctx, label_id)
-        project = await find_project(session, ctx, label.project_id)
+        label = await find_in_organization(session, ctx, Label, label_id)
+        project = await find_in_organization(session, ctx, Project, label.project_id)
         if is_reference and project.quality_mode != "BENCHMARK":
             raise validation(
                 f"Project {project.id!r} uses {project.quality_mode}; "
@@ -387,7 +369,7 @@ async def resolve_benchmarks(
 ) -> list[dict[str, Any]]:
     ctx = context(info)
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         references = (
             await session.scalars(
                 select(Label)
@@ -444,7 +426,7 @@ async def resolve_consensus_agreement(
             f"At most {MAX_AGREEMENT_ROWS} data rows per call, got {len(data_row_ids)}"
         )
     async with ctx.session() as session:
-        project = await find_project(session, ctx, project_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
         if project.quality_mode != "CONSENSUS":
             raise validation(f"Project {project_id!r} does not use consensus")
         payloads: dict[str, list[Any]] = {}

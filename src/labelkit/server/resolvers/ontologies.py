@@ -37,10 +37,10 @@ from ..pagination import (
     make_connection,
     resolve_total_count,
 )
-from .common import context, count_where, mutation, query, require_text
+from .common import context, count_where, find_in_organization, mutation, query, require_text
 from .projects import resolve_project
 
-__all__ = ["bindables", "find_ontology", "find_project"]
+__all__ = ["bindables"]
 
 _INSTRUCTION_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html"}
 
@@ -80,39 +80,6 @@ async def resolve_ontology_created_by(ontology: OntologyView, info: GraphQLResol
 
 
 # --- loading ---------------------------------------------------------------------------------
-
-
-async def find_project(session: AsyncSession, ctx: Context, project_id: str) -> Project:
-    project = await session.scalar(
-        select(Project).where(
-            Project.id == project_id, Project.organization_id == ctx.organization_id
-        )
-    )
-    if project is None:
-        raise not_found("Project", project_id)
-    return project
-
-
-async def find_ontology(session: AsyncSession, ctx: Context, ontology_id: str) -> Ontology:
-    ontology = await session.scalar(
-        select(Ontology).where(
-            Ontology.id == ontology_id, Ontology.organization_id == ctx.organization_id
-        )
-    )
-    if ontology is None:
-        raise not_found("Ontology", ontology_id)
-    return ontology
-
-
-async def _feature_schema(session: AsyncSession, ctx: Context, schema_id: str) -> FeatureSchema:
-    schema = await session.scalar(
-        select(FeatureSchema).where(
-            FeatureSchema.id == schema_id, FeatureSchema.organization_id == ctx.organization_id
-        )
-    )
-    if schema is None:
-        raise not_found("FeatureSchema", schema_id)
-    return schema
 
 
 async def _views(session: AsyncSession, ontologies: Sequence[Ontology]) -> list[OntologyView]:
@@ -190,7 +157,7 @@ async def _list_feature_schemas(
 async def resolve_feature_schema(_: None, info: GraphQLResolveInfo, id: str) -> FeatureSchema:
     ctx = context(info)
     async with ctx.session() as session:
-        return await _feature_schema(session, ctx, id)
+        return await find_in_organization(session, ctx, FeatureSchema, id)
 
 
 @query.field("featureSchemas")
@@ -256,7 +223,7 @@ async def resolve_upsert_feature_schema(
     if schema_id is None:
         return await _create_feature_schema(ctx, normalized)
     async with ctx.transaction() as session:
-        schema = await _feature_schema(session, ctx, str(schema_id))
+        schema = await find_in_organization(session, ctx, FeatureSchema, str(schema_id))
         if schema.kind != kind:
             raise validation(f"Feature schema {schema.id!r} is a {schema.kind}, not a {kind}")
         node = normalize_node(
@@ -279,7 +246,7 @@ async def resolve_update_feature_schema_title(
     ctx = context(info)
     title = require_text(title, "title")
     async with ctx.transaction() as session:
-        schema = await _feature_schema(session, ctx, id)
+        schema = await find_in_organization(session, ctx, FeatureSchema, id)
         node = dict(schema.normalized)
         node["name"] = title
         if "instructions" in node:
@@ -296,7 +263,7 @@ async def resolve_delete_unused_feature_schema(
 ) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        schema = await _feature_schema(session, ctx, id)
+        schema = await find_in_organization(session, ctx, FeatureSchema, id)
         ontologies = await session.scalar(
             select(func.count()).where(OntologyFeature.feature_schema_id == id)
         )
@@ -333,7 +300,7 @@ async def _list_ontologies(
 async def resolve_ontology(_: None, info: GraphQLResolveInfo, id: str) -> OntologyView:
     ctx = context(info)
     async with ctx.session() as session:
-        return await _view(session, await find_ontology(session, ctx, id))
+        return await _view(session, await find_in_organization(session, ctx, Ontology, id))
 
 
 @query.field("ontologies")
@@ -484,7 +451,7 @@ async def resolve_delete_unused_ontology(
 ) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        ontology = await find_ontology(session, ctx, id)
+        ontology = await find_in_organization(session, ctx, Ontology, id)
         projects = await session.scalar(select(func.count()).where(Project.ontology_id == id))
         if projects:
             raise ApiError(ErrorCode.CONFLICT, f"Ontology {id!r} is used by {projects} projects")
@@ -518,8 +485,8 @@ async def resolve_insert_feature_schema(
 ) -> OntologyView:
     ctx = context(info)
     async with ctx.transaction() as session:
-        ontology = await find_ontology(session, ctx, ontology_id)
-        schema = await _feature_schema(session, ctx, feature_schema_id)
+        ontology = await find_in_organization(session, ctx, Ontology, ontology_id)
+        schema = await find_in_organization(session, ctx, FeatureSchema, feature_schema_id)
         features = await _features(session, ontology_id)
         moving = next((f for f in features if f.feature_schema_id == schema.id), None)
         others = [f for f in features if f is not moving]
@@ -555,9 +522,9 @@ async def resolve_remove_feature_schema(
 ) -> dict[str, bool]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        ontology = await find_ontology(session, ctx, ontology_id)
+        ontology = await find_in_organization(session, ctx, Ontology, ontology_id)
         feature = await _feature(session, ontology_id, feature_schema_id)
-        schema = await _feature_schema(session, ctx, feature_schema_id)
+        schema = await find_in_organization(session, ctx, FeatureSchema, feature_schema_id)
         ontology.updated_at = utcnow()
         in_ontology_projects = Label.project_id.in_(
             select(Project.id).where(Project.ontology_id == ontology_id)
@@ -575,7 +542,7 @@ async def resolve_unarchive_feature_schema(
 ) -> OntologyView:
     ctx = context(info)
     async with ctx.transaction() as session:
-        ontology = await find_ontology(session, ctx, ontology_id)
+        ontology = await find_in_organization(session, ctx, Ontology, ontology_id)
         feature = await _feature(session, ontology_id, feature_schema_id)
         if not feature.archived:
             raise validation(f"Feature schema {feature_schema_id!r} is not archived")
@@ -591,7 +558,7 @@ async def resolve_is_feature_schema_archived(
 ) -> bool:
     ctx = context(info)
     async with ctx.session() as session:
-        await find_ontology(session, ctx, ontology_id)
+        await find_in_organization(session, ctx, Ontology, ontology_id)
         return (await _feature(session, ontology_id, feature_schema_id)).archived
 
 
@@ -604,8 +571,8 @@ async def resolve_connect_ontology(
 ) -> Project:
     ctx = context(info)
     async with ctx.transaction() as session:
-        project = await find_project(session, ctx, project_id)
-        ontology = await find_ontology(session, ctx, ontology_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
+        ontology = await find_in_organization(session, ctx, Ontology, ontology_id)
         if ontology.media_type != project.media_type:
             raise validation(
                 f"Ontology {ontology.id!r} is for media type {ontology.media_type}, but project "
@@ -645,7 +612,7 @@ async def resolve_upload_project_instructions(
     if content_type != expected:
         raise validation(f"A {suffix} file must be sent as {expected}, got {content_type!r}")
     async with ctx.session() as session:
-        project = await find_project(session, ctx, project_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
     if project.ontology_id is None:
         raise validation(f"Project {project_id!r} has no ontology: connect one first")
     file_id = new_id("fil")
@@ -689,7 +656,9 @@ async def resolve_project_ontology(
         return None
     ctx = context(info)
     async with ctx.session() as session:
-        return await _view(session, await find_ontology(session, ctx, project.ontology_id))
+        return await _view(
+            session, await find_in_organization(session, ctx, Ontology, project.ontology_id)
+        )
 
 
 @project_type.field("instructionsUrl")

@@ -26,7 +26,7 @@ from ..label_store import (
     project_ontology,
     replace_label_features,
 )
-from ..models import DataRow, Label, Prediction, Task, utcnow
+from ..models import DataRow, Label, Prediction, Project, Task, utcnow
 from ..pagination import (
     Connection,
     check_first,
@@ -35,9 +35,8 @@ from ..pagination import (
     make_connection,
     resolve_total_count,
 )
-from .common import context, count_where, mutation, query
+from .common import context, count_where, find_in_organization, mutation, query
 from .labels import row_ref
-from .ontologies import find_project
 
 __all__ = ["bindables"]
 
@@ -134,7 +133,7 @@ async def resolve_predictions(
     if model_version is not None:
         conditions.append(Prediction.model_version == model_version)
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         rows = (
             await session.scalars(
                 keyset(select(Prediction).where(*conditions), Prediction.id, limit, after_id)
@@ -154,7 +153,7 @@ async def resolve_create_prediction(
     if problem:
         raise validation(problem)
     async with ctx.transaction() as session:
-        project = await find_project(session, ctx, input["project_id"])
+        project = await find_in_organization(session, ctx, Project, input["project_id"])
         ontology = await project_ontology(session, project)
         annotations, reason = ontology.check_label(input["annotations"])
         if annotations is None:
@@ -216,7 +215,7 @@ async def resolve_import_predictions(
     if len(rows) > MAX_CHUNK:
         raise validation(f"At most {MAX_CHUNK} predictions per call, got {len(rows)}")
     async with ctx.state.write_turn(), ctx.transaction() as session:
-        project = await find_project(session, ctx, project_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
         ontology = await project_ontology(session, project)
         failures: list[dict[str, Any]] = []
         valid: list[tuple[int, dict[str, Any]]] = []
@@ -351,7 +350,7 @@ async def resolve_predictions_to_labels(
 ) -> Task:
     ctx = context(info)
     async with ctx.state.write_turn(), ctx.transaction() as session:
-        project = await find_project(session, ctx, project_id)
+        project = await find_in_organization(session, ctx, Project, project_id)
         created = await _predictions_to_labels(session, ctx, project.id, model_versions)
         if created:
             project.last_activity_time = utcnow()

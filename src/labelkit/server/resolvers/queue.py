@@ -33,8 +33,7 @@ from ..workflow_rows import (
     resolve,
     short_list,
 )
-from .common import context, mutation, query
-from .ontologies import find_project
+from .common import context, find_in_organization, mutation, query
 
 __all__ = ["MAX_MOVE_ROWS", "MAX_OVERRIDES", "bindables", "task_queue_id"]
 
@@ -157,7 +156,7 @@ async def resolve_set_overrides(
     ]
     identifiers = Identifiers("globalKeys" if by_key[0] else "dataRows", values)
     async with ctx.transaction() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         row_ids, _keys, _active = await _rows_in_project(session, ctx, project_id, identifiers)
         await _set_priorities(
             session,
@@ -179,7 +178,7 @@ async def resolve_update_priority(
     ctx = context(info)
     identifiers = _identifiers(data_row_ids, global_keys)
     async with ctx.transaction() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         row_ids, _keys, _active = await _rows_in_project(session, ctx, project_id, identifiers)
         await _set_priorities(session, project_id, dict.fromkeys(row_ids, priority))
     return len(row_ids)
@@ -196,7 +195,7 @@ async def resolve_unset_overrides(
     ctx = context(info)
     identifiers = _identifiers(data_row_ids, global_keys)
     async with ctx.transaction() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         resolved = await resolve(session, ctx.organization_id, identifiers)
         removed = 0
         for part in chunks(resolved.row_ids):
@@ -228,7 +227,7 @@ async def resolve_overrides(
     after_id = decode_cursor(after, "dr")
     in_project = LabelingOverride.project_id == project_id
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         statement = (
             select(
                 LabelingOverride.data_row_id,
@@ -258,7 +257,7 @@ async def resolve_task_queues(
 ) -> list[dict[str, Any]]:
     ctx = context(info)
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         rows = await session.execute(
             select(BatchRow.queue, func.count())
             .where(BatchRow.project_id == project_id, BatchRow.active.is_(True))
@@ -290,7 +289,7 @@ async def resolve_move_to_task_queue(
         data_row_ids, global_keys, MAX_MOVE_ROWS, names=("dataRowIds", "globalKeys")
     )
     async with ctx.transaction() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         target = _queue_type(project_id, task_queue_id)
         row_ids, keys, active = await _rows_in_project(session, ctx, project_id, identifiers)
         leaving = [
@@ -366,7 +365,7 @@ async def resolve_labeling_queue(
         .limit(limit)
     )
     async with ctx.session() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         rows = await session.execute(statement)
         return [
             {

@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import ApiError, ErrorCode, not_found, validation
 from ..ids import new_id
 from ..models import Project, ProjectResourceTag, ResourceTag, utcnow
-from .common import context, mutation, query, require_text
-from .ontologies import find_project
+from .common import context, find_in_organization, mutation, query, require_text
 
 __all__ = ["MAX_TAGS_PER_PROJECT", "bindables"]
 
@@ -80,7 +79,7 @@ async def resolve_set_project_resource_tags(
     if len(wanted) > MAX_TAGS_PER_PROJECT:
         raise validation(f"At most {MAX_TAGS_PER_PROJECT} tags per project, got {len(wanted)}")
     async with ctx.transaction() as session:
-        await find_project(session, ctx, project_id)
+        await find_in_organization(session, ctx, Project, project_id)
         found = set(
             await session.scalars(
                 select(ResourceTag.id).where(

@@ -11,12 +11,10 @@ from urllib.parse import urlsplit
 from ariadne import ObjectType
 from graphql import GraphQLResolveInfo
 from sqlalchemy import ColumnElement, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..context import Context
-from ..errors import not_found, validation
+from ..errors import validation
 from ..ids import new_id
-from ..models import Webhook, WebhookDelivery, utcnow
+from ..models import Project, Webhook, WebhookDelivery, utcnow
 from ..pagination import (
     Connection,
     check_first,
@@ -26,8 +24,7 @@ from ..pagination import (
     resolve_total_count,
 )
 from ..webhooks import parse_attempt
-from .common import context, count_where, mutation, query
-from .ontologies import find_project
+from .common import context, count_where, find_in_organization, mutation, query
 
 __all__ = ["MAX_SECRET_LENGTH", "MAX_URL_LENGTH", "bindables"]
 
@@ -87,17 +84,6 @@ def _topics(value: list[str]) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-async def _webhook(session: AsyncSession, ctx: Context, webhook_id: str) -> Webhook:
-    webhook = await session.scalar(
-        select(Webhook).where(
-            Webhook.id == webhook_id, Webhook.organization_id == ctx.organization_id
-        )
-    )
-    if webhook is None:
-        raise not_found("Webhook", webhook_id)
-    return webhook
-
-
 @query.field("webhooks")
 async def resolve_webhooks(
     _: None,
@@ -112,7 +98,7 @@ async def resolve_webhooks(
     conditions: list[ColumnElement[bool]] = [Webhook.organization_id == ctx.organization_id]
     async with ctx.session() as session:
         if project_id is not None:
-            await find_project(session, ctx, project_id)
+            await find_in_organization(session, ctx, Project, project_id)
             conditions.append(Webhook.project_id == project_id)
         webhooks = (
             await session.scalars(
@@ -135,7 +121,7 @@ async def resolve_webhook_deliveries(
     after_id = decode_cursor(after, "wdl")
     of_webhook = WebhookDelivery.webhook_id == webhook_id
     async with ctx.session() as session:
-        await _webhook(session, ctx, webhook_id)
+        await find_in_organization(session, ctx, Webhook, webhook_id)
         deliveries = (
             await session.scalars(
                 keyset(
@@ -169,7 +155,7 @@ async def resolve_create_webhook(
     )
     async with ctx.transaction() as session:
         if webhook.project_id is not None:
-            await find_project(session, ctx, webhook.project_id)
+            await find_in_organization(session, ctx, Project, webhook.project_id)
         session.add(webhook)
     return webhook
 
@@ -190,7 +176,7 @@ async def resolve_update_webhook(
     if input.get("status") is not None:
         changes["status"] = input["status"]
     async with ctx.transaction() as session:
-        webhook = await _webhook(session, ctx, id)
+        webhook = await find_in_organization(session, ctx, Webhook, id)
         for attribute, value in changes.items():
             setattr(webhook, attribute, value)
         if changes:
@@ -202,7 +188,7 @@ async def resolve_update_webhook(
 async def resolve_delete_webhook(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, int]:
     ctx = context(info)
     async with ctx.transaction() as session:
-        webhook = await _webhook(session, ctx, id)
+        webhook = await find_in_organization(session, ctx, Webhook, id)
         await session.execute(delete(Webhook).where(Webhook.id == webhook.id))
     return {"deleted_count": 1}
 
