@@ -149,3 +149,47 @@ async def test_a_request_cancelled_midway_releases_its_key(
     retried = await api.post(CREATE, {"input": {"name": "cancelled"}}, headers=headers)
     assert retried.status_code == 200, retried.text
     assert await count(api, "cancelled") == 1
+
+
+async def test_a_body_cut_short_by_a_disconnect_is_not_run_or_stored(app, api: Api) -> None:  # type: ignore[no-untyped-def]
+    reserved = key()
+    body = json.dumps({"query": CREATE, "variables": {"input": {"name": "cut short"}}}).encode()
+    messages = iter(
+        [
+            {"type": "http.request", "body": body[: len(body) // 2], "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"authorization", f"Bearer {api.api_key}".encode()),
+        (b"content-type", b"application/json"),
+        (b"idempotency-key", reserved.encode()),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("test", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    assert not any(m.get("type") == "http.response.body" and m.get("body") for m in sent)
+
+    # The retry with the whole body runs normally: no "key used with another body".
+    retried = await api.client.post(
+        "/graphql",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {api.api_key}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": reserved,
+        },
+    )
+    assert retried.status_code == 200, retried.text
+    assert await count(api, "cut short") == 1

@@ -48,6 +48,10 @@ _BOUNDARY = re.compile(rb"boundary=\"?([^\";]+)\"?")
 _REPLAYED = (b"idempotent-replayed", b"true")
 
 
+class _ClientGone(Exception):
+    """The connection closed before the whole request body arrived."""
+
+
 class _Decision(Enum):
     RUN = "run"
     REPLAY = "replay"
@@ -115,7 +119,10 @@ class IdempotencyMiddleware:
                 info,
             )
             return
-        body = await self._read_body(receive)
+        try:
+            body = await self._read_body(receive)
+        except _ClientGone:
+            return
         if body is None:
             await self._error(send, 413, ErrorCode.VALIDATION, "Request body too large", info)
             return
@@ -274,7 +281,9 @@ class IdempotencyMiddleware:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                # The client went away mid-body: running (and storing the answer to) a
+                # truncated request would make its retry a key reused with another body.
+                raise _ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_MULTIPART_BYTES:
