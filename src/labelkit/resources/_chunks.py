@@ -1,4 +1,5 @@
-"""Turning the Task of one bulk chunk (predictions, annotation imports) into a `ChunkOutcome`."""
+"""Turning the Task of one bulk chunk (data rows, predictions, annotation imports) into a
+`ChunkOutcome`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def task_outcome(task: TaskFields, index: int, size: int, offset: int) -> ChunkO
             RowError(
                 offset + int(failure["index"]),
                 str(failure["reason"]),
-                failure.get("globalKey") if isinstance(failure.get("globalKey"), str) else None,
+                _text(failure.get("globalKey")),
+                _text(failure.get("externalId")),
             )
             for failure in task.failed_data_rows or []
         ]
@@ -26,6 +28,12 @@ def task_outcome(task: TaskFields, index: int, size: int, offset: int) -> ChunkO
         index=index,
         size=size,
         created=int(result.get("createdCount", 0)),
+        updated=int(result.get("updatedCount", 0)),
+        skipped=int(result.get("skippedCount", 0)),
         errors=errors,
         task_id=task.id,
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -7,13 +7,14 @@ from typing import Any
 import pydantic
 
 from .._generated.base_model import UNSET, UnsetType
-from .._generated.enums import ConflictPolicy, TaskStatus
-from .._generated.fragments import DataRowFields, TaskFields
+from .._generated.enums import ConflictPolicy
+from .._generated.fragments import DataRowFields
 from .._generated.input_types import DataRowInput, UpdateDataRowInput
 from .._transport import Verbatim, new_idempotency_key
-from ..bulk import BulkProgress, BulkReport, Checkpoint, ChunkOutcome, RowError, run_chunks
+from ..bulk import BulkProgress, BulkReport, Checkpoint, ChunkOutcome, run_chunks
 from ..pagination import AsyncPaginator
 from ._base import Resource, changed_fields, coerce_enum
+from ._chunks import task_outcome
 
 #: Rows per synchronous `create` call, as on the server.
 MAX_SYNC_ROWS = 1000
@@ -133,7 +134,7 @@ class DataRows(Resource):
                     idempotency_key=key,
                 )
             )
-            return chunk_outcome(task, index, chunk, index * chunk_size)
+            return task_outcome(task, index, len(chunk), index * chunk_size)
 
         try:
             outcomes = await run_chunks(
@@ -211,41 +212,3 @@ class DataRows(Resource):
             )
             deleted += payload.deleted_count
         return deleted
-
-
-def chunk_outcome(
-    task: TaskFields, index: int, chunk: list[Mapping[str, Any]], offset: int
-) -> ChunkOutcome:
-    """Turns the task of one imported chunk into counts and per-row errors (input indices)."""
-    result = task.result if isinstance(task.result, dict) else {}
-    if task.status == TaskStatus.FAILED:
-        reason = "; ".join(task.errors) or "the server failed this chunk"
-        errors = [_row_error(offset + i, reason, row) for i, row in enumerate(chunk)]
-    else:
-        errors = [
-            _row_error(
-                offset + int(failure["index"]), str(failure["reason"]), chunk[int(failure["index"])]
-            )
-            for failure in task.failed_data_rows or []
-        ]
-    return ChunkOutcome(
-        index=index,
-        size=len(chunk),
-        created=int(result.get("createdCount", 0)),
-        updated=int(result.get("updatedCount", 0)),
-        skipped=int(result.get("skippedCount", 0)),
-        errors=errors,
-        task_id=task.id,
-    )
-
-
-def _row_error(index: int, reason: str, row: object) -> RowError:
-    if isinstance(row, Mapping):
-        global_key, external_id = row.get("global_key"), row.get("external_id")
-        return RowError(
-            index,
-            reason,
-            global_key if isinstance(global_key, str) else None,
-            external_id if isinstance(external_id, str) else None,
-        )
-    return RowError(index, reason)
