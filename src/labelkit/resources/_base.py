@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import pydantic
 
 from .._generated.base_model import UNSET
@@ -35,6 +37,29 @@ class Resource:
                 f"The server's response does not match this SDK's schema: {exc}",
                 operation=exc.title,
             ) from exc
+
+
+async def poll(
+    read: Callable[[], Awaitable[T]],
+    finished: Callable[[T], bool],
+    *,
+    pending: Callable[[T], str],
+    timeout: float,
+    poll_interval: float,
+    max_poll_interval: float = 5.0,
+) -> T:
+    """Reads until `finished` holds, backing off from `poll_interval` to `max_poll_interval`;
+    `TimeoutError` with `pending(last value)` after `timeout` seconds. The first read happens
+    at once."""
+    deadline = time.monotonic() + timeout
+    interval = poll_interval
+    while not finished(value := await read()):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"{pending(value)} after {timeout} s")
+        await anyio.sleep(min(interval, remaining))
+        interval = min(interval * 2, max_poll_interval)
+    return value
 
 
 def changed_fields(**given: Any) -> dict[str, Any]:

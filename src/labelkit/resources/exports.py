@@ -1,13 +1,10 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import anyio
 
 from .._generated.base_model import UNSET
 from .._generated.enums import ExportStatus, WorkflowStatus
@@ -22,7 +19,7 @@ from .._transport import new_idempotency_key
 from ..errors import ExportFailedError
 from ..export_formats import FORMATS, CocoWriter, LabelStudioOptions, LabelStudioWriter
 from ..pagination import AsyncPaginator
-from ._base import Resource
+from ._base import Resource, poll
 
 __all__ = ["ExportTask", "Exports", "parse_filters", "parse_params"]
 
@@ -127,6 +124,9 @@ def parse_filters(filters: Mapping[str, Any] | None) -> ExportFiltersInput | Non
     return ExportFiltersInput(**fields)
 
 
+_DONE = (ExportStatus.COMPLETED, ExportStatus.FAILED)
+
+
 class ExportTask:
     """An export (`client.exports.create`): stream its rows, write them to a file, or, for a
     snapshot, wait for the server to finish writing it first."""
@@ -151,23 +151,24 @@ class ExportTask:
         self.info = await self._exports.get_info(self.id)
         return self
 
+    async def _refreshed(self) -> ExportTask:
+        """Itself, refreshed unless it already finished (the first poll needs no request)."""
+        return self if self.status in _DONE else await self.refresh()
+
     async def wait(self, *, timeout: float = 300.0, poll_interval: float = 0.2) -> ExportTask:
         """Polls until the export is COMPLETED. A FAILED one raises `ExportFailedError`;
         `TimeoutError` when it is still being written after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        interval = poll_interval
-        while True:
-            if self.status == ExportStatus.FAILED:
-                reasons = "; ".join(self.info.errors) or "no reason given"
-                raise ExportFailedError(f"export {self.id} failed: {reasons}")
-            if self.status == ExportStatus.COMPLETED:
-                return self
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"export {self.id} still {self.status.value} after {timeout} s")
-            await anyio.sleep(min(interval, remaining))
-            interval = min(interval * 2, 5.0)
-            await self.refresh()
+        await poll(
+            self._refreshed,
+            lambda export: export.status in _DONE,
+            pending=lambda export: f"export {export.id} still {export.status.value}",
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+        if self.status == ExportStatus.FAILED:
+            reasons = "; ".join(self.info.errors) or "no reason given"
+            raise ExportFailedError(f"export {self.id} failed: {reasons}")
+        return self
 
     async def stream_lines(self) -> AsyncIterator[bytes]:
         """The NDJSON lines as they arrive (a broken connection resumes where it stopped)."""

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -24,7 +23,7 @@ from ..annotations import OntologyIndex, validate_import_row
 from ..bulk import BulkProgress, BulkReport, Checkpoint, ChunkOutcome, run_chunks
 from ..export_formats import LabelStudioOptions, from_label_studio_results
 from ..pagination import AsyncPaginator
-from ._base import Resource, coerce_enum
+from ._base import Resource, coerce_enum, poll
 from ._chunks import task_outcome
 from ._project_ontology import ProjectOntologies
 
@@ -90,18 +89,19 @@ class AnnotationImport:
         self.info = await self._imports.get_info(self.id)
         return self
 
+    async def _refreshed(self) -> AnnotationImport:
+        """Itself, refreshed unless it already finished (the first poll needs no request)."""
+        return self if self.state != LabelImportState.RUNNING else await self.refresh()
+
     async def wait(self, *, timeout: float = 300.0, poll_interval: float = 0.5) -> AnnotationImport:
         """Polls until FINISHED or FAILED; `TimeoutError` after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        interval = poll_interval
-        while self.state == LabelImportState.RUNNING:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"import {self.id} still running after {timeout} s")
-            await anyio.sleep(min(interval, remaining))
-            interval = min(interval * 2, 5.0)
-            await self.refresh()
-        return self
+        return await poll(
+            self._refreshed,
+            lambda imp: imp.state != LabelImportState.RUNNING,
+            pending=lambda imp: f"import {imp.id} still {imp.state.value}",
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
 
     async def delete(self) -> None:
         """Deletes the import together with the pre-labels (or labels) it wrote."""

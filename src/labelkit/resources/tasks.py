@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import time
-
-import anyio
-
 from .._generated.enums import TaskStatus
 from .._generated.fragments import TaskFields
-from ._base import Resource
+from ._base import Resource, poll
 
 
 class Tasks(Resource):
@@ -29,14 +25,11 @@ class Tasks(Resource):
         Polls back off from `poll_interval` to `max_poll_interval`; raises `TimeoutError`
         when the task is still in progress after `timeout` seconds.
         """
-        deadline = time.monotonic() + timeout
-        interval = poll_interval
-        while True:
-            task = await self.get(id)
-            if task.status != TaskStatus.IN_PROGRESS:
-                return task
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"task {id} still in progress after {timeout} s")
-            await anyio.sleep(min(interval, remaining))
-            interval = min(interval * 2, max_poll_interval)
+        return await poll(
+            lambda: self.get(id),
+            lambda task: task.status != TaskStatus.IN_PROGRESS,
+            pending=lambda task: f"task {id} still {task.status.value}",
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )
