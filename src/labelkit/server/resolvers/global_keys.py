@@ -3,7 +3,7 @@ id lookup dataRowIdsForExternalIds. Per-item problems are reported, not raised."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import ApiError, ErrorCode, validation
 from ..models import DataRow, utcnow
+from ..workflow_rows import chunks
 from .common import context, mutation, query
 
 __all__ = ["MAX_EXTERNAL_IDS", "MAX_GLOBAL_KEYS", "bindables"]
@@ -27,11 +28,6 @@ INVALID_KEY = "Invalid global key"
 ROW_NOT_FOUND = "Data Row not found"
 KEY_IN_USE = "Global key already in use by another data row"
 KEY_NOT_FOUND = "Failed to find data row matching provided global key"
-
-
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 def _status(succeeded: int, failed: int) -> str:
@@ -60,7 +56,7 @@ async def _keys_owned(
     session: AsyncSession, organization_id: str, keys: Sequence[str]
 ) -> dict[str, str]:
     owners: dict[str, str] = {}
-    for part in _chunks(keys):
+    for part in chunks(keys, _IN_CHUNK):
         rows = await session.execute(
             select(DataRow.global_key, DataRow.id).where(
                 DataRow.organization_id == organization_id, DataRow.global_key.in_(part)
@@ -76,7 +72,7 @@ async def _assign(
     await _lock_for_write(session)
     row_ids = list({row_id for row_id, _, key, _ in wanted if key is not None})
     current: dict[str, str | None] = {}
-    for part in _chunks(row_ids):
+    for part in chunks(row_ids, _IN_CHUNK):
         rows = await session.execute(
             select(DataRow.id, DataRow.global_key).where(
                 DataRow.organization_id == organization_id, DataRow.id.in_(part)
@@ -156,7 +152,7 @@ async def resolve_clear_global_keys(
             await _lock_for_write(session)
             cleared = set(await _keys_owned(session, ctx.organization_id, keys))
             found = [key for key in keys if key in cleared]
-            for part in _chunks(found):
+            for part in chunks(found, _IN_CHUNK):
                 await session.execute(
                     update(DataRow)
                     .where(
