@@ -9,12 +9,11 @@ file records finished chunks so that a rerun after a crash skips them.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream
@@ -124,7 +123,6 @@ class Checkpoint:
         # Flushed per chunk: survives the process being killed (the OS keeps the data).
         self._file.write(json.dumps(line, separators=(",", ":")) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno()) if os.environ.get("LABELKIT_CHECKPOINT_FSYNC") else None
 
     def close(self) -> None:
         self._file.close()
@@ -151,7 +149,7 @@ async def chunked(items: Iterable[T] | AsyncIterable[T], size: int) -> AsyncIter
 
 
 @dataclass
-class _Totals(Generic[T]):
+class _Totals:
     outcomes: list[ChunkOutcome] = field(default_factory=list)
     items_done: int = 0
     created: int = 0
@@ -192,7 +190,7 @@ async def run_chunks(
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
     run_id = checkpoint.run_id if checkpoint is not None else secrets.token_hex(12)
-    totals: _Totals[T] = _Totals()
+    totals = _Totals()
 
     def finish(outcome: ChunkOutcome) -> None:
         totals.add(outcome)
